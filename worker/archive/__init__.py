@@ -1,0 +1,1 @@
+"""Safe access to a dataset's archive: inventory, limits, member reads."""

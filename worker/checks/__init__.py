@@ -1,0 +1,1 @@
+"""Checks that inspect a dataset's archive and produce check results."""

@@ -1,0 +1,1 @@
+"""Built-in checks, one module per kind of data; each registers itself on import."""
