@@ -1,0 +1,214 @@
+"""The `gerra-gate` command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from worker import __version__
+
+app = typer.Typer(
+    name="gerra-gate",
+    help="Quality gate for Gerra dataset deliveries: check each pending dataset and accept or reject it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+rules_app = typer.Typer(help="Validate rule suites and generate their JSON Schema.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+# Exit codes of `check` (and of configuration errors everywhere).
+EXIT_ACCEPT = 0
+EXIT_REJECT = 1
+EXIT_USAGE = 2
+EXIT_NOT_CHECKED = 3
+
+ConfigOption = Annotated[Optional[Path], typer.Option("--config", envvar="GERRA_CONFIG", help="TOML settings file.")]
+RulesOption = Annotated[Optional[Path], typer.Option("--rules", help="Folder of rule suite YAML files [env GERRA_RULES_DIR].")]
+StateOption = Annotated[Optional[Path], typer.Option("--state-dir", help="Folder of the state database and reports [env GERRA_STATE_DIR].")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
+
+
+def _settings(config: Path | None, **overrides: Any):  # type: ignore[no-untyped-def]
+    from worker.log import configure_logging, register_secret
+    from worker.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings(config, **overrides)
+    except SettingsError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    configure_logging(settings.log_level, settings.log_format)
+    if settings.api_key is not None:
+        register_secret(settings.api_key.get_secret_value())
+    return settings
+
+
+def _load_rules(path: Path):  # type: ignore[no-untyped-def]
+    from worker.rules.loader import RuleSetError, load_rule_set
+
+    try:
+        return load_rule_set(path)
+    except RuleSetError as error:
+        for item in error.errors:
+            typer.echo(str(item), err=True)
+        typer.echo(f"error: the rule set in {path} is invalid ({len(error.errors)} errors); nothing was checked", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+@app.command()
+def run(
+    once: Annotated[bool, typer.Option("--once", help="Gate every pending dataset once and exit (for cron).")] = False,
+    dry_run: Annotated[Optional[bool], typer.Option("--dry-run", help="Decide and report, but post nothing.")] = None,
+    api_url: Annotated[Optional[str], typer.Option("--api-url", help="Gerra API base URL [env GERRA_API_URL].")] = None,
+    rules: RulesOption = None,
+    work_dir: Annotated[Optional[Path], typer.Option("--work-dir", help="Folder for downloads [env GERRA_WORK_DIR].")] = None,
+    state_dir: StateOption = None,
+    interval: Annotated[Optional[float], typer.Option("--interval", help="Seconds between runs of the daemon [env GERRA_POLL_INTERVAL_S].")] = None,
+    concurrency: Annotated[Optional[int], typer.Option("--concurrency", help="Datasets gated at once.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Gate pending datasets: once, or as a daemon on an interval."""
+    from worker.gerra.errors import AuthenticationError
+    from worker.settings import SettingsError
+
+    settings = _settings(
+        config, dry_run=dry_run, api_url=api_url, rules_dir=rules, work_dir=work_dir, state_dir=state_dir,
+        poll_interval_s=interval, concurrency=concurrency,
+    )
+    try:
+        settings.require_api_key()
+    except SettingsError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    rule_set = _load_rules(settings.rules_dir)
+
+    if not once:
+        from worker.daemon import run_daemon
+
+        code = run_daemon(settings)
+        if code:
+            # The grace period ran out: the state store makes an abrupt exit safe.
+            os._exit(code)
+        raise typer.Exit(code)
+
+    from worker.runner import run_once
+
+    try:
+        summary = run_once(settings, rule_set=rule_set)
+    except AuthenticationError:
+        typer.echo("error: the Gerra API rejected the API key (401); check GERRA_API_KEY", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    counts = summary.counts()
+    typer.echo(
+        f"{summary.pending} pending; "
+        + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        + f" in {summary.elapsed_s:.1f} s"
+    )
+
+
+@app.command()
+def check(
+    path: Annotated[Path, typer.Argument(help="A dataset archive (.zip) or folder.", exists=True)],
+    data_type: Annotated[str, typer.Option("--data-type", help="Gerra data type, e.g. episode or synthetic_pov.")],
+    metadata: Annotated[Optional[list[str]], typer.Option("--metadata", help="Gerra metadata as KEY=VALUE; repeatable.")] = None,
+    name: Annotated[Optional[str], typer.Option("--name", help="Dataset name used by suite selection.")] = None,
+    rules: RulesOption = None,
+    report_dir: Annotated[Optional[Path], typer.Option("--report-dir", help="Write the JSON report here.")] = None,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Gate a local archive or folder and print the result.
+
+    Exit code: 0 accept, 1 reject, 2 usage or configuration error, 3 could not be checked.
+    """
+    from worker.local_check import run_local_check, parse_metadata
+
+    settings = _settings(config, rules_dir=rules)
+    try:
+        meta = parse_metadata(metadata or [])
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    rule_set = _load_rules(settings.rules_dir)
+    code = run_local_check(path, data_type, meta, name, rule_set, settings, report_dir, as_json)
+    raise typer.Exit(code)
+
+
+@rules_app.command("lint")
+def rules_lint(path: Annotated[Optional[Path], typer.Argument(help="A rule file or folder [default: rules].")] = None) -> None:
+    """Validate rule files and print each error with file, line and column."""
+    from worker.rules.lint import lint_paths
+
+    target = path or Path(os.environ.get("GERRA_RULES_DIR", "rules"))
+    if not target.exists():
+        typer.echo(f"error: {target} not found; pass a rule file or folder", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    errors = lint_paths([target])
+    for error in errors:
+        typer.echo(str(error))
+    if errors:
+        typer.echo(f"{len(errors)} error(s) in {target}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{target}: ok")
+
+
+@rules_app.command("schema")
+def rules_schema(
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the schema to this file.")] = None,
+) -> None:
+    """Print the JSON Schema of rule suite files, for editors."""
+    from worker.rules.schema import rule_file_json_schema
+
+    text = json.dumps(rule_file_json_schema(), indent=2) + "\n"
+    if output:
+        output.write_text(text)
+    else:
+        sys.stdout.write(text)
+
+
+@app.command()
+def history(
+    limit: Annotated[int, typer.Option("--limit", help="How many decisions to list.")] = 50,
+    verdict: Annotated[Optional[str], typer.Option("--verdict", help="Only accept, reject or none.")] = None,
+    data_type: Annotated[Optional[str], typer.Option("--data-type", help="Only this data type.")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="Only decisions at or after this UTC time (ISO 8601).")] = None,
+    state_dir: StateOption = None,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """List recent decisions, newest first."""
+    from worker.history import print_history
+
+    settings = _settings(config, state_dir=state_dir)
+    print_history(settings, limit, verdict, data_type, since, as_json)
+
+
+@app.command()
+def show(
+    dataset_id: Annotated[str, typer.Argument(help="The dataset's id.")],
+    state_dir: StateOption = None,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Print one dataset's decision, reason, attempts and report location."""
+    from worker.history import print_decision
+
+    settings = _settings(config, state_dir=state_dir)
+    if not print_decision(settings, dataset_id, as_json):
+        raise typer.Exit(1)
+
+
+@app.command()
+def version() -> None:
+    """Print the gate's version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,64 @@
+"""The gate as a daemon: APScheduler runs one gate run per interval, never two at once."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from datetime import UTC, datetime
+
+import structlog
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from worker.gerra.errors import AuthenticationError
+from worker.rules.loader import RuleSetError
+from worker.runner import run_once
+from worker.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+def run_daemon(settings: Settings, stop: threading.Event | None = None) -> int:
+    """Run until SIGTERM or SIGINT, then finish the dataset in hand and return.
+
+    Returns the process exit code: 0 after a clean stop, 1 when the grace
+    period ran out before the dataset in hand was finished.
+    """
+    stop = stop or threading.Event()
+    running = threading.Lock()
+
+    def job() -> None:
+        with running:
+            if stop.is_set():
+                return
+            try:
+                run_once(settings, stop)
+            except RuleSetError as error:
+                log.error("run_refused_invalid_rules", errors=len(error.errors), first=str(error.errors[0]) if error.errors else None)
+            except AuthenticationError as error:
+                log.error("run_refused_api_key_rejected", error=str(error))
+            except Exception:  # noqa: BLE001 - the daemon outlives a failed run; the next run retries
+                log.exception("run_crashed")
+
+    scheduler = BackgroundScheduler(timezone=UTC, job_defaults={"max_instances": 1, "coalesce": True})
+    scheduler.add_job(job, IntervalTrigger(seconds=settings.poll_interval_s), id="gate-run",
+                      next_run_time=datetime.now(UTC), misfire_grace_time=None)
+
+    def request_stop(signum: int, _frame: object) -> None:
+        log.info("shutdown_requested", signal=signal.Signals(signum).name)
+        stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, request_stop)
+        signal.signal(signal.SIGINT, request_stop)
+
+    log.info("daemon_started", poll_interval_s=settings.poll_interval_s, api_url=settings.api_url)
+    scheduler.start()
+    stop.wait()
+    scheduler.shutdown(wait=False)
+    if running.acquire(timeout=settings.shutdown_grace_s):
+        running.release()
+        log.info("daemon_stopped")
+        return 0
+    log.error("daemon_stop_grace_exceeded", grace_s=settings.shutdown_grace_s)
+    return 1

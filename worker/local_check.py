@@ -1,0 +1,109 @@
+"""`gerra-gate check`: gate a local archive or folder without the Gerra API."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from worker.archive.source import ArchiveError, open_source
+from worker.checks.context import DatasetInfo
+from worker.evaluate import evaluate, evaluate_unopenable
+from worker.reason import build_reason
+from worker.reports.json_report import GateRecord, json_safe, report_document, write_json_report
+from worker.rules.loader import RuleSet
+from worker.settings import Settings
+from worker.verdict import Evaluation, Verdict
+
+EXIT_CODES = {Verdict.ACCEPT: 0, Verdict.REJECT: 1, Verdict.HOLD: 3}
+
+
+def parse_metadata(pairs: list[str]) -> dict[str, Any]:
+    """Parse KEY=VALUE pairs; values that read as JSON (numbers, true) keep their type."""
+    metadata: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--metadata {pair!r} is not KEY=VALUE; write it as e.g. --metadata duration_seconds=5.0")
+        try:
+            metadata[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            metadata[key.strip()] = value
+    return metadata
+
+
+def run_local_check(
+    path: Path,
+    data_type: str,
+    metadata: dict[str, Any],
+    name: str | None,
+    rule_set: RuleSet,
+    settings: Settings,
+    report_dir: Path | None,
+    as_json: bool,
+) -> int:
+    """Gate `path`, print the outcome, and return the exit code for it."""
+    info = DatasetInfo(id=str(path), name=name or path.name, data_type=data_type, metadata=metadata)
+    work_dir = Path(tempfile.mkdtemp(prefix="gerra-gate-check-", dir=_existing(settings.work_dir)))
+    try:
+        evaluation = _evaluate(path, info, rule_set, work_dir, settings)
+    except OSError as error:
+        typer.echo(f"error: could not check {path}: {error}", err=True)
+        return EXIT_CODES[Verdict.HOLD]
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+    reason = build_reason(evaluation) if evaluation.verdict is Verdict.REJECT else None
+    record = GateRecord(
+        dataset={"id": info.id, "name": info.name, "data_type": data_type, "metadata": metadata},
+        evaluation=evaluation,
+        reason=reason,
+        rules_digest=rule_set.digest,
+    )
+    report_path = write_json_report(record, report_dir) if report_dir else None
+    if as_json:
+        document = report_document(record)
+        document["report_path"] = str(report_path) if report_path else None
+        typer.echo(json.dumps(json_safe(document), indent=2, default=str))
+    else:
+        _print_summary(path, evaluation, reason, report_path)
+    return EXIT_CODES[evaluation.verdict]
+
+
+def _existing(folder: Path) -> Path | None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder
+
+
+def _evaluate(path: Path, info: DatasetInfo, rule_set: RuleSet, work_dir: Path, settings: Settings) -> Evaluation:
+    try:
+        source = open_source(path, work_dir / "extract")
+    except ArchiveError as error:
+        return evaluate_unopenable(info, rule_set, error)
+    with source:
+        return evaluate(source, info, rule_set, work_dir / "checks", timeout_s=settings.check_timeout_s)
+
+
+def _print_summary(path: Path, evaluation: Evaluation, reason: str | None, report_path: Path | None) -> None:
+    counts = evaluation.counts()
+    typer.echo(f"{path}: {evaluation.verdict.value.upper()}")
+    typer.echo("suites: " + (", ".join(f"{s.name} v{s.version}" for s in evaluation.suites) or "none"))
+    typer.echo(", ".join(f"{k} {v}" for k, v in counts.items() if v))
+    for result in evaluation.results:
+        if result.status.value in ("failed", "error"):
+            marker = "ERROR " if result.status.value == "error" else ("FAIL  " if result.severity.value == "error" else "WARN  ")
+            location = f" [{result.member}]" if result.member else ""
+            typer.echo(f"  {marker}{result.rule or result.check}{location}: {result.message}")
+    if evaluation.hold_cause:
+        typer.echo(f"could not be checked: {evaluation.hold_cause}")
+    if reason:
+        typer.echo(f"reason: {reason}")
+    if report_path:
+        typer.echo(f"report: {report_path}")

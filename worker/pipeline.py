@@ -1,0 +1,241 @@
+"""Gate one pending dataset: fetch, download, open, check, decide, post, record.
+
+Every step that can fail on the gate's side (network, API, disk, a crashing
+check) ends in a hold, which posts nothing and leaves the dataset for a later
+run. A decision is recorded as an intent before it is posted and marked
+posted after, so a crash between the two is finished by the next run instead
+of being posted twice.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from worker import __version__
+from worker.archive.source import ArchiveError, open_source
+from worker.checks.context import DatasetInfo
+from worker.evaluate import evaluate, evaluate_unopenable
+from worker.gerra.client import GerraClient
+from worker.gerra.decisions import post_decision
+from worker.gerra.errors import AuthenticationError, ForbiddenError, GerraError, NotFoundError
+from worker.gerra.models import Dataset
+from worker.reason import build_reason
+from worker.reports.json_report import GateRecord, write_json_report
+from worker.rules.loader import RuleSet
+from worker.settings import Settings
+from worker.state import Decision, StateStore, utc_now
+from worker.verdict import Evaluation, Verdict
+
+log = structlog.get_logger(__name__)
+
+
+class HoldError(Exception):
+    """A step failed on the gate's side; the dataset is held and retried later."""
+
+
+@dataclass
+class GateOutcome:
+    """What happened to one dataset in one run."""
+
+    dataset_id: str
+    action: str  # accepted, rejected, held, skipped, decided_elsewhere, dry_run
+    verdict: str | None = None
+    reason: str | None = None
+    report_path: Path | None = None
+    cause: str | None = None
+    archive_sha256: str | None = None
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+
+def dataset_info(dataset: Dataset) -> DatasetInfo:
+    return DatasetInfo(
+        id=dataset.id,
+        name=dataset.name or "",
+        data_type=dataset.data_type or "",
+        metadata=dict(dataset.metadata or {}),
+        description=dataset.description,
+    )
+
+
+class Gate:
+    """Gates datasets one at a time with a shared client, store and rule set."""
+
+    def __init__(self, settings: Settings, client: GerraClient, store: StateStore, rule_set: RuleSet) -> None:
+        self.settings = settings
+        self.client = client
+        self.store = store
+        self.rule_set = rule_set
+
+    # Entry point
+
+    def gate(self, summary: Dataset) -> GateOutcome:
+        dataset_id = summary.id
+        self.store.record_seen(dataset_id, summary.name, summary.data_type)
+        existing = self.store.decision(dataset_id)
+        if existing is not None and not existing.dry_run:
+            if existing.is_final:
+                return GateOutcome(dataset_id, "skipped", existing.verdict, cause="already decided")
+            if existing.post_state == "intent" and not self.settings.dry_run:
+                return self.finish_post(existing)
+
+        hold = self.store.hold_state(dataset_id)
+        if hold.next_attempt_at > time.time():
+            return GateOutcome(dataset_id, "skipped", cause="waiting before the next attempt after a hold")
+        if not self.store.acquire_lease(dataset_id, self.settings.lease_s):
+            log.info("dataset_busy_elsewhere", dataset_id=dataset_id)
+            return GateOutcome(dataset_id, "skipped", cause="another gate process is working on it")
+
+        attempt = self.store.start_attempt(dataset_id)
+        work_dir = self.settings.work_dir / dataset_id
+        started = time.monotonic()
+        try:
+            outcome = self._gate(summary, work_dir)
+            self.store.finish_attempt(attempt, outcome.action, outcome.cause, outcome.archive_sha256)
+            if outcome.action != "held":
+                self.store.clear_holds(dataset_id)
+            return outcome
+        except AuthenticationError:
+            self.store.finish_attempt(attempt, "aborted", "API key rejected (401)", None)
+            raise
+        except (HoldError, GerraError, OSError) as error:
+            cause = f"{type(error).__name__}: {error}"
+            return self._hold(dataset_id, attempt, cause)
+        finally:
+            shutil.rmtree(work_dir, ignore_errors=True)
+            self.store.release_lease(dataset_id)
+            log.debug("dataset_finished", dataset_id=dataset_id, elapsed_s=round(time.monotonic() - started, 3))
+
+    # Steps
+
+    def _gate(self, summary: Dataset, work_dir: Path) -> GateOutcome:
+        timings: dict[str, float] = {}
+        dataset_id = summary.id
+
+        details = self.client.get_dataset(dataset_id)
+        if details.status != "pending":
+            self.store.record_decided_elsewhere(dataset_id, details.name, details.data_type, str(details.status))
+            log.info("dataset_not_pending", dataset_id=dataset_id, status=details.status)
+            return GateOutcome(dataset_id, "decided_elsewhere", cause=f"status is {details.status}")
+
+        info = dataset_info(details)
+        if not self.rule_set.select(info):
+            raise HoldError(f"no rule suite applies to data_type {info.data_type!r}; add a suite in the rules folder")
+        iterations = self._iterations(dataset_id)
+
+        tick = time.monotonic()
+        work_dir.mkdir(parents=True, exist_ok=True)
+        download = self.client.download(
+            dataset_id, work_dir / "archive.zip", expected_size=int(details.data_byte_size or 0)
+        )
+        timings["download"] = time.monotonic() - tick
+        log.info("archive_downloaded", dataset_id=dataset_id, bytes=download.size, sha256=download.sha256,
+                 elapsed_s=round(timings["download"], 3))
+
+        tick = time.monotonic()
+        evaluation, archive_summary = self._check(download.path, info, work_dir, iterations)
+        timings["checks"] = time.monotonic() - tick
+        log.info("dataset_checked", dataset_id=dataset_id, verdict=evaluation.verdict.value,
+                 failed=len(evaluation.failures), elapsed_s=round(timings["checks"], 3))
+
+        if evaluation.verdict is Verdict.HOLD:
+            raise HoldError(evaluation.hold_cause or "a check could not run")
+        if evaluation.verdict is Verdict.REJECT:
+            self._confirm_bytes(dataset_id, details, work_dir, download.sha256)
+
+        reason = build_reason(evaluation) if evaluation.verdict is Verdict.REJECT else None
+        record = GateRecord(
+            dataset=details.model_dump(mode="json", exclude={"signed_url"}),
+            evaluation=evaluation,
+            reason=reason,
+            archive={"sha256": download.sha256, "bytes": download.size, **archive_summary},
+            rules_digest=self.rule_set.digest,
+            iterations=iterations,
+            timings_s=timings,
+            dry_run=self.settings.dry_run,
+        )
+        report_path = write_json_report(record, self.settings.reports_path)
+        outcome = self._decide(details, evaluation, reason, download.sha256, report_path)
+        outcome.timings_s = timings
+        outcome.archive_sha256 = download.sha256
+        return outcome
+
+    def _iterations(self, dataset_id: str) -> Any:
+        try:
+            return self.client.iterations(dataset_id)
+        except (NotFoundError, ForbiddenError) as error:
+            log.info("iterations_unavailable", dataset_id=dataset_id, error=str(error))
+            return None
+
+    def _check(
+        self, archive: Path, info: DatasetInfo, work_dir: Path, iterations: Any
+    ) -> tuple[Evaluation, dict[str, Any]]:
+        try:
+            source = open_source(archive, work_dir / "extract")
+        except ArchiveError as error:
+            log.info("archive_unopenable", dataset_id=info.id, error=str(error))
+            return evaluate_unopenable(info, self.rule_set, error), {"open_error": str(error)}
+        with source:
+            summary = {"members": len(source.members), "uncompressed_bytes": sum(m.size for m in source.members)}
+            evaluation = evaluate(
+                source, info, self.rule_set, work_dir / "checks",
+                iterations=iterations, timeout_s=self.settings.check_timeout_s,
+            )
+        return evaluation, summary
+
+    def _confirm_bytes(self, dataset_id: str, details: Dataset, work_dir: Path, sha256: str) -> None:
+        """Download again before a rejection, so corruption in transit never rejects."""
+        second = self.client.download(
+            dataset_id, work_dir / "archive-confirm.zip", expected_size=int(details.data_byte_size or 0)
+        )
+        second.path.unlink(missing_ok=True)
+        if second.sha256 != sha256:
+            raise HoldError(
+                f"archive bytes differ between two downloads (sha256 {sha256[:12]} then {second.sha256[:12]}); "
+                "not rejecting on bytes that may have been corrupted in transit"
+            )
+
+    def _decide(
+        self, details: Dataset, evaluation: Evaluation, reason: str | None, sha256: str, report_path: Path
+    ) -> GateOutcome:
+        verdict = evaluation.verdict.value
+        decision = Decision(
+            dataset_id=details.id, name=details.name, data_type=details.data_type, verdict=verdict,
+            reason=reason, failed_checks=len(evaluation.failures), archive_sha256=sha256,
+            rules_digest=self.rule_set.digest, gate_version=__version__, report_path=str(report_path),
+            decided_at=utc_now(), post_state="intent", posted_at=None, observed_status=None,
+            dry_run=self.settings.dry_run,
+        )
+        self.store.record_intent(decision)
+        if self.settings.dry_run:
+            log.info("dry_run_decision", dataset_id=details.id, verdict=verdict, reason=reason)
+            return GateOutcome(details.id, "dry_run", verdict, reason, report_path)
+        return self.finish_post(decision)
+
+    def finish_post(self, decision: Decision) -> GateOutcome:
+        """Post a recorded decision, or reconcile it with the dataset's current status."""
+        outcome = post_decision(self.client, decision.dataset_id, decision.verdict, decision.reason)
+        self.store.record_post(decision.dataset_id, outcome.kind, outcome.observed_status)
+        report = Path(decision.report_path) if decision.report_path else None
+        if outcome.kind == "decided_elsewhere":
+            log.warning("decided_elsewhere", dataset_id=decision.dataset_id, status=outcome.observed_status)
+            return GateOutcome(decision.dataset_id, "decided_elsewhere", decision.verdict, decision.reason, report,
+                               cause=f"status is {outcome.observed_status}")
+        action = "accepted" if decision.verdict == "accept" else "rejected"
+        log.info("decision_posted", dataset_id=decision.dataset_id, verdict=decision.verdict, post=outcome.kind)
+        return GateOutcome(decision.dataset_id, action, decision.verdict, decision.reason, report)
+
+    def _hold(self, dataset_id: str, attempt: int, cause: str) -> GateOutcome:
+        previous = self.store.hold_state(dataset_id).holds
+        backoff = min(self.settings.hold_backoff_s * (2**previous), self.settings.hold_backoff_max_s)
+        state = self.store.record_hold(dataset_id, cause, backoff, self.settings.max_hold_attempts)
+        self.store.finish_attempt(attempt, "held", cause, None)
+        event = log.error if state.stuck else log.warning
+        event("dataset_held", dataset_id=dataset_id, cause=cause, holds=state.holds, stuck=state.stuck,
+              retry_in_s=round(backoff, 1))
+        return GateOutcome(dataset_id, "held", "hold", cause=cause)

@@ -1,0 +1,1 @@
+"""Reports of each gated dataset, for people (HTML) and scripts (JSON)."""

@@ -1,0 +1,91 @@
+"""One run of the gate: finish decisions in flight, list pending datasets, gate each."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import structlog
+
+from worker.gerra.client import GerraClient
+from worker.gerra.errors import AuthenticationError, GerraError
+from worker.pipeline import Gate, GateOutcome
+from worker.rules.loader import RuleSet, load_rule_set
+from worker.settings import Settings
+from worker.state import StateStore
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class RunSummary:
+    outcomes: list[GateOutcome] = field(default_factory=list)
+    pending: int = 0
+    elapsed_s: float = 0.0
+
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(outcome.action for outcome in self.outcomes))
+
+
+def make_client(settings: Settings) -> GerraClient:
+    from worker.gerra.client import RetryPolicy
+
+    return GerraClient(
+        settings.api_url,
+        settings.require_api_key(),
+        connect_timeout_s=settings.connect_timeout_s,
+        read_timeout_s=settings.read_timeout_s,
+        retry=RetryPolicy(max_attempts=settings.max_retries + 1, max_wait_s=settings.retry_max_wait_s),
+        verify=settings.verify_tls,
+    )
+
+
+def run_once(settings: Settings, stop: threading.Event | None = None, rule_set: RuleSet | None = None) -> RunSummary:
+    """Gate every pending dataset once; stop taking new datasets when `stop` is set.
+
+    Raises `RuleSetError` for an invalid rule set before anything is touched, and
+    `AuthenticationError` when the API key is rejected.
+    """
+    stop = stop or threading.Event()
+    started = time.monotonic()
+    rule_set = rule_set or load_rule_set(settings.rules_dir)
+    store = StateStore(settings.state_db)
+    summary = RunSummary()
+    try:
+        with make_client(settings) as client:
+            gate = Gate(settings, client, store, rule_set)
+            _finish_in_flight(gate, store, settings)
+            pending = client.list_pending(page_size=settings.page_size)
+            summary.pending = len(pending)
+            log.info("run_started", pending=len(pending), rules_digest=rule_set.digest[:12], dry_run=settings.dry_run)
+
+            def gate_one(dataset):  # type: ignore[no-untyped-def]
+                if stop.is_set():
+                    return None
+                return gate.gate(dataset)
+
+            with ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="gate") as pool:
+                for outcome in pool.map(gate_one, pending):
+                    if outcome is not None:
+                        summary.outcomes.append(outcome)
+    finally:
+        store.close()
+    summary.elapsed_s = time.monotonic() - started
+    log.info("run_finished", elapsed_s=round(summary.elapsed_s, 3), stopped_early=stop.is_set(), **summary.counts())
+    return summary
+
+
+def _finish_in_flight(gate: Gate, store: StateStore, settings: Settings) -> None:
+    """Post or reconcile decisions that a previous process recorded but did not post."""
+    if settings.dry_run:
+        return
+    for decision in store.pending_intents():
+        try:
+            gate.finish_post(decision)
+        except AuthenticationError:
+            raise
+        except GerraError as error:
+            log.warning("in_flight_post_failed", dataset_id=decision.dataset_id, error=str(error))
