@@ -41,12 +41,12 @@ _TARGET_STATUS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class PostOutcome:
-    """What happened to one decision; `status` is the dataset's status afterwards."""
+    """What happened to one decision; `observed_status` is the dataset's status afterwards."""
 
     kind: OutcomeKind
     dataset_id: str
     decision: Decision
-    status: str
+    observed_status: str
     attempts: int
 
 
@@ -91,7 +91,7 @@ def post_decision(
         dataset_id=dataset_id,
         decision=decision,
         outcome=outcome.kind,
-        status=outcome.status,
+        status=outcome.observed_status,
         attempts=outcome.attempts,
     )
     return outcome
@@ -164,6 +164,6 @@ class _Poster:
             kind=kind,
             dataset_id=self.dataset_id,
             decision=self.decision,
-            status=str(status),
+            observed_status=str(status),
             attempts=self.attempts,
         )

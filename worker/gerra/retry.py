@@ -29,30 +29,30 @@ class RetryPolicy:
     """Limits for retrying one call.
 
     `max_attempts` counts the first try. The n-th retry waits
-    ``min(initial_backoff_s * 2**(n-1), max_backoff_s)`` plus up to
+    ``min(initial_wait_s * 2**(n-1), max_wait_s)`` plus up to
     `jitter_s` of random delay.
     """
 
     max_attempts: int = 5
-    initial_backoff_s: float = 0.5
-    max_backoff_s: float = 30.0
+    initial_wait_s: float = 0.5
+    max_wait_s: float = 30.0
     jitter_s: float = 0.5
     max_retry_after_s: float = 60.0
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise ValueError(f"max_attempts must be at least 1, got {self.max_attempts}")
-        for name in ("initial_backoff_s", "max_backoff_s", "jitter_s", "max_retry_after_s"):
+        for name in ("initial_wait_s", "max_wait_s", "jitter_s", "max_retry_after_s"):
             value = getattr(self, name)
             if value < 0:
                 raise ValueError(f"{name} must be zero or positive seconds, got {value}")
 
     def backoff_s(self, retry_number: int) -> float:
         """Return the wait before retry number ``retry_number`` (1-based), jitter included."""
-        exponential = self.initial_backoff_s * 2 ** max(0, retry_number - 1)
-        return min(exponential, self.max_backoff_s) + random.uniform(0, self.jitter_s)
+        exponential = self.initial_wait_s * 2 ** max(0, retry_number - 1)
+        return min(exponential, self.max_wait_s) + random.uniform(0, self.jitter_s)
 
-    def wait_s(self, retry_state: tenacity.RetryCallState) -> float:
+    def next_wait_s(self, retry_state: tenacity.RetryCallState) -> float:
         """Return the wait before the next attempt, honouring a 429's ``Retry-After``."""
         backoff = self.backoff_s(retry_state.attempt_number)
         error = retry_state.outcome.exception() if retry_state.outcome else None
@@ -70,7 +70,7 @@ class RetryPolicy:
         """Build a tenacity controller that re-raises the last error when attempts run out."""
         return tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self.max_attempts),
-            wait=self.wait_s,
+            wait=self.next_wait_s,
             retry=tenacity.retry_if_exception(retry_on),
             before_sleep=_log_retry(operation, log_fields),
             reraise=True,
