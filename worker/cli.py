@@ -104,6 +104,10 @@ def run(
     except AuthenticationError:
         typer.echo("error: the Gerra API rejected the API key (401); check GERRA_API_KEY", err=True)
         raise typer.Exit(EXIT_USAGE) from None
+    if settings.metrics_textfile is not None:
+        from worker.metrics import write_textfile
+
+        write_textfile(settings.metrics_textfile)
     counts = summary.counts()
     typer.echo(
         f"{summary.pending} pending; "

@@ -11,6 +11,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from worker.gerra.errors import AuthenticationError
+from worker.metrics import MetricsServer
 from worker.rules.loader import RuleSetError
 from worker.runner import run_once
 from worker.settings import Settings
@@ -52,10 +53,19 @@ def run_daemon(settings: Settings, stop: threading.Event | None = None) -> int:
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
 
+    metrics_server = None
+    if settings.metrics_port is not None:
+        # A run that has not succeeded for three intervals makes /healthz fail.
+        metrics_server = MetricsServer(settings.metrics_port, settings.metrics_host,
+                                       max_run_age_s=3 * settings.poll_interval_s + settings.check_timeout_s).start()
+        log.info("metrics_serving", port=metrics_server.port)
+
     log.info("daemon_started", poll_interval_s=settings.poll_interval_s, api_url=settings.api_url)
     scheduler.start()
     stop.wait()
     scheduler.shutdown(wait=False)
+    if metrics_server is not None:
+        metrics_server.stop()
     if running.acquire(timeout=settings.shutdown_grace_s):
         running.release()
         log.info("daemon_stopped")

@@ -17,7 +17,7 @@ from typing import Any
 
 import structlog
 
-from worker import __version__
+from worker import __version__, metrics
 from worker.archive.source import ArchiveError, open_source
 from worker.checks.context import DatasetInfo
 from worker.evaluate import evaluate, evaluate_unopenable
@@ -99,17 +99,22 @@ class Gate:
             self.store.finish_attempt(attempt, outcome.action, outcome.cause, outcome.archive_sha256)
             if outcome.action != "held":
                 self.store.clear_holds(dataset_id)
-            return outcome
         except AuthenticationError:
             self.store.finish_attempt(attempt, "aborted", "API key rejected (401)", None)
             raise
         except (HoldError, GerraError, OSError) as error:
-            cause = f"{type(error).__name__}: {error}"
-            return self._hold(dataset_id, attempt, cause)
+            metrics.HOLDS.labels(type(error).__name__).inc()
+            outcome = self._hold(dataset_id, attempt, f"{type(error).__name__}: {error}")
+        except Exception as error:  # noqa: BLE001 - a bug of ours must hold the dataset, not stop the run
+            log.exception("gate_crashed", dataset_id=dataset_id)
+            metrics.HOLDS.labels(type(error).__name__).inc()
+            outcome = self._hold(dataset_id, attempt, f"internal error {type(error).__name__}: {error}")
         finally:
             shutil.rmtree(work_dir, ignore_errors=True)
             self.store.release_lease(dataset_id)
             log.debug("dataset_finished", dataset_id=dataset_id, elapsed_s=round(time.monotonic() - started, 3))
+        metrics.DATASETS.labels(outcome.action, summary.data_type or "unknown").inc()
+        return outcome
 
     # Steps
 
@@ -134,12 +139,17 @@ class Gate:
             dataset_id, work_dir / "archive.zip", expected_size=int(details.data_byte_size or 0)
         )
         timings["download"] = time.monotonic() - tick
+        metrics.DOWNLOAD_BYTES.inc(download.size)
+        metrics.DOWNLOAD_SECONDS.observe(timings["download"])
         log.info("archive_downloaded", dataset_id=dataset_id, bytes=download.size, sha256=download.sha256,
                  elapsed_s=round(timings["download"], 3))
 
         tick = time.monotonic()
         evaluation, archive_summary = self._check(download.path, info, work_dir, iterations)
         timings["checks"] = time.monotonic() - tick
+        metrics.CHECK_SECONDS.labels(info.data_type or "unknown").observe(timings["checks"])
+        for failure in evaluation.failures:
+            metrics.CHECK_FAILURES.labels(failure.rule or failure.check, failure.severity.value).inc()
         log.info("dataset_checked", dataset_id=dataset_id, verdict=evaluation.verdict.value,
                  failed=len(evaluation.failures), elapsed_s=round(timings["checks"], 3))
 

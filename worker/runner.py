@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import structlog
 
+from worker import metrics
 from worker.gerra.client import GerraClient
 from worker.gerra.errors import AuthenticationError, GerraError
 from worker.pipeline import Gate, GateOutcome
@@ -71,9 +72,15 @@ def run_once(settings: Settings, stop: threading.Event | None = None, rule_set: 
                 for outcome in pool.map(gate_one, pending):
                     if outcome is not None:
                         summary.outcomes.append(outcome)
+        stuck = store.stuck_datasets()
+        metrics.STUCK.set(len(stuck))
+        for row in stuck:
+            log.error("dataset_stuck", dataset_id=row["id"], holds=row["holds"], cause=row["last_hold_cause"])
     finally:
         store.close()
     summary.elapsed_s = time.monotonic() - started
+    metrics.RUN_SECONDS.observe(summary.elapsed_s)
+    metrics.LAST_SUCCESS.set_to_current_time()
     log.info("run_finished", elapsed_s=round(summary.elapsed_s, 3), stopped_early=stop.is_set(), **summary.counts())
     return summary
 
