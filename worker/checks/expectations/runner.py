@@ -1,0 +1,183 @@
+"""Running a suite's expectation rules with great-expectations, batched across members.
+
+All rules that read the same `members` glob share one pass over the
+archive: each batch (see `batching`) is validated once, with every planned
+expectation of those rules in one ExpectationSuite, and the per-batch
+results are merged (see `tally`).
+
+Failing rows are located from great-expectations' ``partial_unexpected_index_list``
+(row positions in the batch), capped at `RunnerOptions.index_cap` per
+expectation and batch. When a per-member or per-episode rule needs every
+failing row and the cap cut the list short, that one expectation runs again
+on the batch with a list as long as its failing count.
+
+Batching has two consequences for rule authors. Expectations that compare
+rows with each other (``expect_column_values_to_be_unique``,
+``..._to_be_increasing``) see one batch at a time, so they miss duplicates
+in different batches and flag the first row of each member after the first.
+Use the derived ``$frame_index_step`` or ``$index_step`` columns for
+ordering checks instead. Table-level expectations also see the row address
+columns ``__member__``, ``__episode__`` and ``__row__``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import structlog
+
+from worker.checks.context import CheckContext
+from worker.checks.expectations import gx
+from worker.checks.expectations.batching import DEFAULT_MEMORY_BUDGET, Batch, UnreadableMember, iter_batches
+from worker.checks.expectations.columns import ResolvedColumn, TableShape, feature_element_names
+from worker.checks.expectations.plan import Kind, PlannedExpectation, RulePlan, plan_rule
+from worker.checks.expectations.results import RuleEvidence, rule_results
+from worker.checks.expectations.tables import TableReadError, read_schema
+from worker.checks.expectations.tally import Tally
+from worker.checks.results import CheckResult
+
+log = structlog.get_logger(__name__)
+
+
+class DeadlineExceeded(TimeoutError):
+    """The check deadline passed while expectation batches were still running."""
+
+
+@dataclass(frozen=True)
+class RunnerOptions:
+    """Tuning of the expectation runner.
+
+    `memory_budget_bytes` bounds the Arrow buffers of one batch (the pandas
+    copy and great-expectations' work come on top, roughly doubling it).
+    `index_cap` bounds the failing row positions listed per expectation and batch.
+    """
+
+    memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET
+    max_examples: int = 5
+    index_cap: int = 10_000
+
+
+def group_by_members(rules: Sequence[tuple[int, Any]]) -> dict[str, list[tuple[int, Any]]]:
+    """Group (position, rule) pairs by their `members` glob, keeping first-appearance order."""
+    groups: dict[str, list[tuple[int, Any]]] = {}
+    for position, rule in rules:
+        groups.setdefault(rule.members, []).append((position, rule))
+    return groups
+
+
+def run_group(
+    pattern: str,
+    rules: Sequence[tuple[int, Any]],
+    ctx: CheckContext,
+    options: RunnerOptions | None = None,
+) -> dict[int, list[CheckResult]]:
+    """Run expectation rules that share the glob `pattern` and return each rule's results by position."""
+    options = options or RunnerOptions()
+    members = [m.name for m in ctx.source.glob(pattern)]
+    shape = _table_shape(ctx, members)
+    plans, next_key = [], 0
+    for position, rule in rules:
+        plan = plan_rule(position, rule, shape, next_key)
+        next_key += len(plan.expectations)
+        plans.append(plan)
+
+    evidence = {plan.position: RuleEvidence(plan, members=len(members)) for plan in plans}
+    runnable = [plan for plan in plans if plan.error is None]
+    tallies = {
+        planned.key: Tally(planned, plan.scope, options.max_examples)
+        for plan in runnable
+        for planned in plan.expectations
+    }
+    for plan in runnable:
+        evidence[plan.position].tallies = [tallies[p.key] for p in plan.expectations]
+
+    if runnable and members:
+        _run_batches(ctx, members, runnable, tallies, evidence, options)
+    return {position: rule_results(item, options.max_examples) for position, item in evidence.items()}
+
+
+def _table_shape(ctx: CheckContext, members: list[str]) -> TableShape:
+    # The first readable member stands for all; members that differ are reported per batch.
+    for name in members:
+        try:
+            schema = read_schema(ctx.source, name)
+        except TableReadError:
+            continue
+        types = {field.name: field.type for field in schema}
+        return TableShape(types, feature_element_names(ctx.source, ctx.cache), {})
+    return TableShape({}, feature_element_names(ctx.source, ctx.cache), {})
+
+
+def _run_batches(
+    ctx: CheckContext,
+    members: list[str],
+    plans: list[RulePlan],
+    tallies: dict[int, Tally],
+    evidence: dict[int, RuleEvidence],
+    options: RunnerOptions,
+) -> None:
+    planned = [p for plan in plans for p in plan.expectations]
+    columns = _unique_columns(planned)
+    for item in iter_batches(ctx.source, members, columns, options.memory_budget_bytes):
+        if isinstance(item, UnreadableMember):
+            for plan in plans:
+                evidence[plan.position].unreadable.append(item)
+            continue
+        _check_deadline(ctx)
+        started = time.monotonic()
+        _record_missing_columns(item, plans, evidence)
+        outcome = gx.validate(item.frame, [p.build() for p in planned], options.index_cap)
+        for result in outcome.results:
+            key = result.expectation_config.meta["plan_key"]
+            tally = tallies[key]
+            tally.add(item, result, _all_failing_rows(item, tally, result))
+        log.debug(
+            "expectation_batch_validated",
+            members=len(item.members),
+            rows=item.row_count,
+            arrow_bytes=item.arrow_bytes,
+            expectations=len(planned),
+            elapsed_s=round(time.monotonic() - started, 3),
+        )
+
+
+def _check_deadline(ctx: CheckContext) -> None:
+    left = ctx.time_left_s()
+    if left is not None and left <= 0:
+        raise DeadlineExceeded("timed out before all expectation batches ran")
+
+
+def _unique_columns(planned: list[PlannedExpectation]) -> list[ResolvedColumn]:
+    seen: dict[str, ResolvedColumn] = {}
+    for expectation in planned:
+        for column in expectation.columns:
+            seen.setdefault(column.name, column)
+    return list(seen.values())
+
+
+def _record_missing_columns(batch: Batch, plans: list[RulePlan], evidence: dict[int, RuleEvidence]) -> None:
+    for plan in plans:
+        sources = {c.source for p in plan.expectations for c in p.columns if c.source}
+        for member, absent in batch.missing_columns.items():
+            lacking = sorted(sources.intersection(absent))
+            if lacking:
+                evidence[plan.position].missing_columns[member] = lacking
+
+
+def _all_failing_rows(batch: Batch, tally: Tally, result: Any) -> np.ndarray | None:
+    """Return every failing row of a per-unit row-wise expectation, re-running it if the cap cut the list."""
+    if tally.scope == "all" or tally.planned.kind is not Kind.MAP:
+        return None
+    data = result.result or {}
+    listed = data.get("partial_unexpected_index_list") or []
+    unexpected = int(data.get("unexpected_count") or 0)
+    if len(listed) >= unexpected:
+        return np.asarray(listed, dtype=np.int64)
+    rerun = gx.validate(batch.frame, [tally.planned.build()], unexpected)
+    full = rerun.results[0].result.get("partial_unexpected_index_list") or []
+    log.debug("expectation_rerun_for_rows", expectation=tally.planned.expectation_type, unexpected=unexpected)
+    return np.asarray(full, dtype=np.int64)
