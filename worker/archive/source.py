@@ -3,30 +3,49 @@
 Members are addressed by their POSIX path inside the dataset, for example
 ``meta/info.json``. When every member sits under one top-level folder, that
 folder is stripped, so ``g1/meta/info.json`` is addressed as ``meta/info.json``.
+
+Opening a ZIP archive checks its whole central directory against
+`ArchiveLimits` before any member is read (see `inventory.py`), and members
+are only ever extracted one at a time, on request, into the work dir.
 """
 
 from __future__ import annotations
 
+import errno
+import io
+import os
 import re
 import shutil
+import struct
+import tempfile
+import time
 import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import BinaryIO
 
+import structlog
 
-class ArchiveError(Exception):
-    """The archive itself is malformed or unsafe; the vendor's fault, a reason to reject."""
+from worker.archive.end_record import read_end_record
+from worker.archive.errors import ArchiveError, ErrorCode, WorkDirError, format_count
+from worker.archive.inventory import Inventory, Member, build_zip_inventory
+from worker.archive.limits import ArchiveLimits
+from worker.archive.reader import READ_CHUNK, MemberReader
+
+log = structlog.get_logger(__name__)
+
+_LOCAL_HEADER = struct.Struct("<4s22xHH")
+_LOCAL_HEADER_SIGNATURE = b"PK\x03\x04"
 
 
 @dataclass(frozen=True)
-class Member:
-    """One regular file of the dataset."""
+class FileRegion:
+    """Bytes of one member as they lie, uncompressed, in a file on disk."""
 
-    name: str
+    path: Path
+    offset: int
     size: int
-    compressed_size: int
 
 
 @lru_cache(maxsize=256)
@@ -67,6 +86,10 @@ class DatasetSource:
         self._by_name = {m.name: m for m in self.members}
         self.work_dir = work_dir
 
+    @property
+    def inventory(self) -> Inventory:
+        return Inventory(self._stored_size(), tuple(self.members))
+
     def member(self, name: str) -> Member | None:
         return self._by_name.get(name)
 
@@ -77,6 +100,7 @@ class DatasetSource:
         return [m.name for m in self.members]
 
     def open(self, name: str) -> BinaryIO:
+        """Open a member for streaming reads; raise KeyError for a name that is not a member."""
         raise NotImplementedError
 
     def read_bytes(self, name: str, limit: int | None = None) -> bytes:
@@ -87,8 +111,25 @@ class DatasetSource:
         """Return a path on disk holding the member, extracting it if needed."""
         raise NotImplementedError
 
+    def file_region(self, name: str) -> FileRegion | None:
+        """Locate the member's bytes in a file on disk, or return None when they are compressed.
+
+        A caller can memory-map the region for random access without
+        extracting the member. No CRC is checked on this path.
+        """
+        return None
+
     def close(self) -> None:
         pass
+
+    def _require(self, name: str) -> Member:
+        member = self._by_name.get(name)
+        if member is None:
+            raise KeyError(f"{name!r} is not a member of {self.label}; list members with source.names()")
+        return member
+
+    def _stored_size(self) -> int:
+        return sum(m.compressed_size for m in self.members)
 
     def __enter__(self) -> DatasetSource:
         return self
@@ -97,43 +138,120 @@ class DatasetSource:
         self.close()
 
 
-def _common_root(names: list[str]) -> str:
-    firsts = {PurePosixPath(n).parts[0] for n in names}
-    if len(firsts) == 1 and all("/" in n for n in names):
-        return next(iter(firsts)) + "/"
-    return ""
-
-
 class ZipSource(DatasetSource):
-    def __init__(self, path: Path, work_dir: Path) -> None:
+    """Members of a ZIP archive, checked against `limits` when the archive is opened."""
+
+    def __init__(self, path: Path, work_dir: Path, limits: ArchiveLimits | None = None) -> None:
+        started = time.monotonic()
+        self.path = path
+        self.limits = limits or ArchiveLimits()
+        end = read_end_record(path, self.limits)
+        self._zip = _open_zip(path)
         try:
-            self._zip = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError) as error:
-            raise ArchiveError(f"archive {path.name} is not a readable ZIP file: {error}") from error
-        infos = [i for i in self._zip.infolist() if not i.is_dir()]
-        self._root = _common_root([i.filename for i in infos])
-        self._infos = {i.filename[len(self._root):]: i for i in infos}
-        members = [Member(n, i.file_size, i.compress_size) for n, i in self._infos.items()]
-        super().__init__(path.name, members, work_dir)
+            self._inventory, self._infos = build_zip_inventory(self._zip, end, self.limits, path.name)
+        except ArchiveError as error:
+            self._zip.close()
+            log.info("archive_rejected", archive=path.name, code=str(error.code), reason=str(error))
+            raise
+        except BaseException:
+            self._zip.close()
+            raise
+        super().__init__(path.name, list(self._inventory.members), work_dir)
+        log.info(
+            "archive_opened",
+            archive=path.name,
+            members=len(self.members),
+            total_size=self._inventory.total_size,
+            elapsed_s=round(time.monotonic() - started, 3),
+        )
+
+    @property
+    def inventory(self) -> Inventory:
+        return self._inventory
 
     def open(self, name: str) -> BinaryIO:
-        return self._zip.open(self._infos[name])  # type: ignore[return-value]
+        self._require(name)
+        raw = MemberReader(self._zip, self._infos[name], name)
+        return io.BufferedReader(raw, buffer_size=READ_CHUNK)  # type: ignore[return-value]
 
     def local_path(self, name: str) -> Path:
-        target = self.work_dir / "members" / name
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_name(target.name + ".part")
-            with self.open(name) as src, open(partial, "wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
-            partial.replace(target)
+        """Extract the member alone into ``<work_dir>/members/`` and return its path.
+
+        The data goes to a temporary ``.part`` file that is renamed into place
+        once complete, so a crash never leaves a partial member under its name.
+        A failure to write raises WorkDirError (our fault); bad member data
+        raises ArchiveError (the vendor's fault).
+        """
+        member = self._require(name)
+        root = self.work_dir / "members"
+        target = root / name
+        if not target.resolve().is_relative_to(root.resolve()):
+            raise ArchiveError(f"member {name} would extract outside the work dir", code=ErrorCode.PATH_TRAVERSAL)
+        if target.is_file() and target.stat().st_size == member.size:
+            return target
+
+        started = time.monotonic()
+        part = _create_part_file(target, member.size, name)
+        try:
+            self._copy_member(name, part, target)
+            os.replace(part, target)
+        except OSError as error:
+            _remove_quietly(part)
+            if isinstance(error, WorkDirError):
+                raise
+            raise _work_dir_error(error, name, target) from error
+        except BaseException:
+            _remove_quietly(part)
+            raise
+        log.debug(
+            "member_extracted",
+            archive=self.label,
+            member=name,
+            size=member.size,
+            elapsed_s=round(time.monotonic() - started, 3),
+        )
         return target
+
+    def file_region(self, name: str) -> FileRegion | None:
+        member = self._require(name)
+        info = self._infos[name]
+        if info.compress_type != zipfile.ZIP_STORED:
+            return None
+        with open(self.path, "rb") as handle:
+            handle.seek(info.header_offset)
+            header = handle.read(_LOCAL_HEADER.size)
+        if len(header) < _LOCAL_HEADER.size or not header.startswith(_LOCAL_HEADER_SIGNATURE):
+            raise ArchiveError(
+                f"member {name} has no valid local file header at byte {format_count(info.header_offset)}",
+                code=ErrorCode.CORRUPT,
+                member=name,
+            )
+        _, name_length, extra_length = _LOCAL_HEADER.unpack(header)
+        offset = info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
+        if offset + member.size > self._inventory.archive_size:
+            raise ArchiveError(
+                f"member {name} data ends at byte {format_count(offset + member.size)}, past the"
+                f" archive's {format_count(self._inventory.archive_size)} bytes",
+                code=ErrorCode.TRUNCATED,
+                member=name,
+            )
+        return FileRegion(self.path, offset, member.size)
 
     def close(self) -> None:
         self._zip.close()
 
+    def _stored_size(self) -> int:
+        return self._inventory.archive_size
+
+    def _copy_member(self, name: str, part: Path, target: Path) -> None:
+        with self.open(name) as source, open(part, "wb") as destination:
+            while chunk := source.read(READ_CHUNK):
+                destination.write(chunk)
+
 
 class DirectorySource(DatasetSource):
+    """Members of a local folder; symbolic links are left out."""
+
     def __init__(self, path: Path, work_dir: Path) -> None:
         self._root = path
         members = []
@@ -144,17 +262,90 @@ class DirectorySource(DatasetSource):
         super().__init__(path.name, members, work_dir)
 
     def open(self, name: str) -> BinaryIO:
+        self._require(name)
         return open(self._root / name, "rb")
 
     def local_path(self, name: str) -> Path:
+        self._require(name)
         return self._root / name
 
+    def file_region(self, name: str) -> FileRegion | None:
+        member = self._require(name)
+        return FileRegion(self._root / name, 0, member.size)
 
-def open_source(path: Path, work_dir: Path) -> DatasetSource:
-    """Open a ZIP archive or a folder as a dataset source."""
+
+def open_source(path: Path, work_dir: Path, limits: ArchiveLimits | None = None) -> DatasetSource:
+    """Open a ZIP archive or a folder as a dataset source.
+
+    Raise ArchiveError when the archive is unsafe or malformed. An archive
+    that cannot be read from disk raises the original OSError.
+    """
     if path.is_dir():
         return DirectorySource(path, work_dir)
-    return ZipSource(path, work_dir)
+    return ZipSource(path, work_dir, limits)
 
 
-__all__ = ["ArchiveError", "DatasetSource", "DirectorySource", "Member", "ZipSource", "match_glob", "open_source"]
+def _open_zip(path: Path) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(path)
+    except zipfile.BadZipFile as error:
+        code = ErrorCode.TRUNCATED if "runcated" in str(error) else ErrorCode.CORRUPT
+        raise ArchiveError(
+            f"archive {path.name} has a corrupt central directory: {error}", code=code
+        ) from error
+    except UnicodeDecodeError as error:
+        raise ArchiveError(
+            f"archive {path.name} has a member name flagged as UTF-8 that is not valid UTF-8",
+            code=ErrorCode.INVALID_NAME,
+        ) from error
+
+
+def _create_part_file(target: Path, size: int, name: str) -> Path:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        free = shutil.disk_usage(target.parent).free
+        if free < size:
+            raise WorkDirError(
+                errno.ENOSPC,
+                f"cannot extract {format_count(size)} bytes into {target.parent}: only"
+                f" {format_count(free)} bytes free; free disk space in the work dir and retry",
+                str(target),
+            )
+        descriptor, part = tempfile.mkstemp(dir=target.parent, prefix=".extract-", suffix=".part")
+        os.close(descriptor)
+        return Path(part)
+    except WorkDirError:
+        raise
+    except OSError as error:
+        raise _work_dir_error(error, name, target) from error
+
+
+def _work_dir_error(error: OSError, name: str, target: Path) -> WorkDirError:
+    return WorkDirError(
+        error.errno,
+        f"cannot extract member {name} to {target}: {error.strerror or error};"
+        " check free space and permissions of the work dir",
+        str(target),
+    )
+
+
+def _remove_quietly(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        # The original error matters more than a leftover .part file.
+        pass
+
+
+__all__ = [
+    "ArchiveError",
+    "ArchiveLimits",
+    "DatasetSource",
+    "DirectorySource",
+    "FileRegion",
+    "Member",
+    "WorkDirError",
+    "ZipSource",
+    "match_glob",
+    "open_source",
+]
