@@ -1,0 +1,1 @@
+"""Video inspection with PyAV: probing, decoding, frame sampling and thumbnails."""
