@@ -18,6 +18,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from worker.archive.source import ArchiveError
 from worker.lerobot.layout import LeRobotLayout, is_lfs_pointer
 
 EPISODES_JSONL = "meta/episodes.jsonl"
@@ -160,6 +161,13 @@ def read_episodes_parquet(data: bytes, member: str) -> list[EpisodeRecord]:
     return records_from_v3_table(table, member)
 
 
+def _read_member(source: Any, member: str) -> bytes:
+    try:
+        return source.read_bytes(member)
+    except ArchiveError as error:
+        raise EpisodesError(f"{member} cannot be read from the archive: {error}") from error
+
+
 def read_episodes(source: Any, layout: LeRobotLayout) -> list[EpisodeRecord] | None:
     """Read the episodes metadata of the layout's version, or None when the files are absent.
 
@@ -170,13 +178,13 @@ def read_episodes(source: Any, layout: LeRobotLayout) -> list[EpisodeRecord] | N
         member = layout.member(EPISODES_JSONL)
         if source.member(member) is None:
             return None
-        return read_episodes_jsonl(source.read_bytes(member), member)
+        return read_episodes_jsonl(_read_member(source, member), member)
     members = [m.name for m in source.glob(layout.member(EPISODES_V3_GLOB))]
     if not members:
         return None
     records: list[EpisodeRecord] = []
     for member in members:
-        records.extend(read_episodes_parquet(source.read_bytes(member), member))
+        records.extend(read_episodes_parquet(_read_member(source, member), member))
     return records
 
 
@@ -199,3 +207,27 @@ def load_episodes(ctx: Any, layout: LeRobotLayout) -> list[EpisodeRecord] | None
 def episode_lengths(records: list[EpisodeRecord]) -> dict[int, int]:
     """Map episode index to its declared length, leaving out records without one."""
     return {r.episode_index: r.length for r in records if r.length is not None}
+
+
+TASKS_JSONL = "meta/tasks.jsonl"
+TASKS_PARQUET = "meta/tasks.parquet"
+
+
+def read_task_count(source: Any, layout: LeRobotLayout) -> tuple[str, int] | None:
+    """Count the tasks in ``meta/tasks.jsonl`` (v2.x) or ``meta/tasks.parquet`` (v3.0).
+
+    Returns the member and its count, or None when the file is absent; raises
+    `EpisodesError` when it is unreadable.
+    """
+    member = layout.member(TASKS_PARQUET if layout.is_v3 else TASKS_JSONL)
+    if source.member(member) is None:
+        return None
+    data = _read_member(source, member)
+    if is_lfs_pointer(data):
+        raise EpisodesError(f"{member} is a Git LFS pointer file, not the task list it stands for")
+    if not layout.is_v3:
+        return member, sum(1 for line in data.splitlines() if line.strip())
+    try:
+        return member, pq.ParquetFile(pa.BufferReader(data)).metadata.num_rows
+    except (pa.ArrowException, OSError) as error:
+        raise EpisodesError(f"{member} is not a readable Parquet file: {error}") from error

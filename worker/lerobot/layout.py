@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from worker.archive.source import DatasetSource
+from worker.archive.source import ArchiveError, DatasetSource
 
 INFO_PATH = "meta/info.json"
 SUPPORTED_VERSIONS = ("v2.0", "v2.1", "v3.0")
@@ -425,7 +425,10 @@ def read_layout(source: DatasetSource) -> LeRobotLayout | None:
     size = source.member(member).size  # type: ignore[union-attr]
     if size > MAX_INFO_BYTES:
         raise LayoutError([f"{member} is {size:,} bytes, larger than any real info.json (limit {MAX_INFO_BYTES:,})"])
-    data = source.read_bytes(member)
+    try:
+        data = source.read_bytes(member)
+    except ArchiveError as error:
+        raise LayoutError([f"{member} cannot be read from the archive: {error}"]) from error
     if is_lfs_pointer(data):
         raise LayoutError([f"{member} is a Git LFS pointer file, not the JSON it stands for"])
     try:
