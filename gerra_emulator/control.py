@@ -1,0 +1,123 @@
+"""The emulator-only control surface under ``/_emulator``; it needs no API key.
+
+Tests and demos use it to read the full state, perform Gerra-side
+transitions, move the clock, read or reset call counters and change faults
+while the emulator runs. It is not part of the Gerra API, and the gate never
+calls it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from gerra_emulator.catalog import Status
+from gerra_emulator.clock import format_timestamp
+from gerra_emulator.faults import FaultOptions
+from gerra_emulator.store import SUPERSEDE_REASON_DEFAULT, Store
+
+CONTROL_PREFIX = "/_emulator"
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StatusBody(_Body):
+    """A status to set directly."""
+
+    status: Status
+
+
+class SupersedeBody(_Body):
+    """How to supersede a dataset and start its next version."""
+
+    reason: str = SUPERSEDE_REASON_DEFAULT
+    next_status: Literal["pending", "for_admin_review"] = "pending"
+    prompt: str | None = None
+
+
+class ClockBody(_Body):
+    """Either seconds to advance the clock by, or the time to jump to."""
+
+    advance_s: float | None = Field(None, description="Seconds to move the clock by (negative moves it back).")
+    now: AwareDatetime | None = Field(None, description="Time to jump to, ISO 8601 with time zone.")
+
+
+def _clock_view(moment: datetime) -> dict[str, Any]:
+    return {"now": format_timestamp(moment), "timestamp": moment.timestamp()}
+
+
+def control_router(store: Store) -> APIRouter:
+    """Build the ``/_emulator`` routes that act on `store`."""
+    router = APIRouter(prefix=CONTROL_PREFIX, tags=["emulator control"])
+
+    @router.get("/state")
+    def state() -> dict[str, Any]:
+        return store.state()
+
+    @router.post("/reset")
+    def reset() -> dict[str, Any]:
+        store.reset()
+        return {"datasets": len(store.datasets())}
+
+    @router.get("/datasets/{dataset_id}")
+    def dataset(dataset_id: str) -> dict[str, Any]:
+        return store.dataset(dataset_id).to_dict()
+
+    @router.put("/datasets/{dataset_id}/status")
+    def set_status(dataset_id: str, body: StatusBody) -> dict[str, Any]:
+        return store.set_status(dataset_id, body.status).to_dict()
+
+    @router.post("/datasets/{dataset_id}/release")
+    def release(dataset_id: str) -> dict[str, Any]:
+        return store.release(dataset_id).to_dict()
+
+    @router.post("/datasets/{dataset_id}/discard")
+    def discard(dataset_id: str) -> dict[str, Any]:
+        return store.discard(dataset_id).to_dict()
+
+    @router.post("/datasets/{dataset_id}/supersede")
+    def supersede(dataset_id: str, body: SupersedeBody | None = None) -> dict[str, Any]:
+        body = body or SupersedeBody()
+        new = store.supersede(dataset_id, body.reason, next_status=body.next_status, prompt=body.prompt)
+        return new.to_dict()
+
+    @router.get("/clock")
+    def clock() -> dict[str, Any]:
+        return _clock_view(store.now())
+
+    @router.post("/clock")
+    def move_clock(body: ClockBody) -> dict[str, Any]:
+        if (body.advance_s is None) == (body.now is None):
+            raise HTTPException(422, "send exactly one of advance_s (seconds) or now (ISO 8601 time)")
+        moment = store.set_clock(body.now) if body.now is not None else store.advance_clock(body.advance_s or 0.0)
+        return _clock_view(moment)
+
+    @router.get("/calls")
+    def calls() -> dict[str, Any]:
+        return store.calls.to_dict()
+
+    @router.delete("/calls")
+    def reset_calls() -> dict[str, Any]:
+        store.reset_calls()
+        return store.calls.to_dict()
+
+    @router.get("/faults")
+    def faults() -> dict[str, Any]:
+        return {"options": store.faults.model_dump(mode="json"), "fired": store.fault_engine.fired_counts()}
+
+    @router.put("/faults")
+    def set_faults(options: FaultOptions) -> dict[str, Any]:
+        store.set_faults(options)
+        return {"options": store.faults.model_dump(mode="json"), "fired": {}}
+
+    @router.delete("/faults")
+    def clear_faults() -> dict[str, Any]:
+        store.clear_faults()
+        return {"options": store.faults.model_dump(mode="json"), "fired": {}}
+
+    return router
