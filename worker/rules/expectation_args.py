@@ -1,0 +1,137 @@
+"""Validate expectation names and arguments against great-expectations' own models.
+
+great-expectations 1.x defines each expectation as a pydantic (v1) model, so
+instantiating the class with a rule's `args` reports unknown, missing and
+mistyped arguments exactly as great-expectations would when the rule runs.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Any
+
+from worker.rules.errors import Issue
+from worker.rules.keys import RULE_KEYS, did_you_mean
+
+# Fields every expectation has for bookkeeping; the gate sets them itself, so
+# rule authors do not write them in args.
+_BOOKKEEPING_FIELDS = {
+    "id",
+    "meta",
+    "notes",
+    "result_format",
+    "description",
+    "catch_exceptions",
+    "rendered_content",
+    "severity",
+    "windows",
+    "batch_id",
+}
+
+
+@lru_cache(maxsize=1)
+def expectation_classes() -> dict[str, type]:
+    """Return great-expectations' registered expectation classes by snake_case name."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    from great_expectations.expectations.registry import (
+        get_expectation_impl,
+        list_registered_expectation_implementations,
+    )
+
+    return {name: get_expectation_impl(name) for name in list_registered_expectation_implementations()}
+
+
+@lru_cache(maxsize=None)
+def argument_names(expectation: str) -> frozenset[str]:
+    """Return the argument names `expectation` accepts in a rule's args."""
+    cls = expectation_classes().get(expectation)
+    if cls is None:
+        return frozenset()
+    return frozenset(field.alias for name, field in cls.__fields__.items() if name not in _BOOKKEEPING_FIELDS)
+
+
+@lru_cache(maxsize=1)
+def all_argument_names() -> frozenset[str]:
+    """Return every argument name of any registered expectation."""
+    names: set[str] = set()
+    for expectation in expectation_classes():
+        names |= argument_names(expectation)
+    return frozenset(names)
+
+
+def lint_expectation(expectation: str, args: dict[str, Any]) -> list[Issue]:
+    """Check that `expectation` exists and accepts `args`; paths are relative to the rule."""
+    cls = expectation_classes().get(expectation)
+    if cls is None:
+        hint = did_you_mean(expectation, expectation_classes())
+        unknown = Issue(("expectation",), f"unknown expectation {expectation!r}{hint}", "unknown-expectation")
+        return [unknown] + [_misplaced_argument(expectation, key) for key in args if key in RULE_KEYS]
+    allowed = argument_names(expectation)
+    issues = [_misplaced_argument(expectation, key) for key in args if key not in allowed and key in _reserved()]
+    kwargs = {key: value for key, value in args.items() if key in allowed or key not in _reserved()}
+    return issues + _instantiate(cls, expectation, kwargs, allowed)
+
+
+def _reserved() -> set[str]:
+    return _BOOKKEEPING_FIELDS | set(RULE_KEYS)
+
+
+def _misplaced_argument(expectation: str, key: str) -> Issue:
+    if key in RULE_KEYS:
+        return Issue(
+            ("args", key),
+            f"{key!r} is a rule key nested under args; dedent it to the rule's level",
+            "misplaced-key",
+            at_key=True,
+        )
+    return Issue(
+        ("args", key),
+        f"{key!r} is set by the gate, not by rules; remove it from the args of {expectation}",
+        "expectation-args",
+        at_key=True,
+    )
+
+
+def _instantiate(cls: type, expectation: str, kwargs: dict[str, Any], allowed: frozenset[str]) -> list[Issue]:
+    from great_expectations.compatibility.pydantic import ValidationError
+
+    try:
+        cls(**kwargs)
+    except ValidationError as error:
+        return _issues_from(error.errors(), expectation, kwargs, allowed)
+    except (TypeError, ValueError) as error:
+        return [Issue(("args",), f"invalid args for {expectation}: {error}", "expectation-args")]
+    return []
+
+
+def _issues_from(
+    errors: list[dict[str, Any]], expectation: str, kwargs: dict[str, Any], allowed: frozenset[str]
+) -> list[Issue]:
+    issues: list[Issue] = []
+    seen: set[tuple[Any, ...]] = set()
+    for error in errors:
+        location = tuple(error["loc"])
+        # A union-typed argument reports one error per member type; the
+        # first one names the type that was meant.
+        if location in seen:
+            continue
+        seen.add(location)
+        issues.append(_issue_from(error, location, expectation, kwargs, allowed))
+    return issues
+
+
+def _issue_from(
+    error: dict[str, Any], location: tuple[Any, ...], expectation: str, kwargs: dict[str, Any], allowed: frozenset[str]
+) -> Issue:
+    kind = error.get("type", "")
+    name = str(location[0]) if location else "__root__"
+    if kind == "value_error.extra":
+        hint = did_you_mean(name, allowed) or f"; it accepts {', '.join(sorted(allowed))}"
+        return Issue(("args", name), f"unknown argument {name!r} for {expectation}{hint}", "expectation-args", True)
+    if kind == "value_error.missing":
+        return Issue(("args",), f"{expectation} needs argument {name!r} in args", "expectation-args")
+    if name == "__root__":
+        return Issue(("args",), f"invalid args for {expectation}: {error['msg']}", "expectation-args")
+    got = f" (got {kwargs[name]!r})" if name in kwargs else ""
+    return Issue(("args", name, *location[1:]), f"args.{name}: {error['msg']}{got}", "expectation-args")
