@@ -128,10 +128,16 @@ class GerraClient:
         while True:
             page_params = [*params, ("limit", page_size), ("offset", offset)]
             page = self._get_model("/datasets", DatasetPage, params=page_params)
+            known = len(found)
             for dataset in page.datasets:
                 found.setdefault(dataset.id, dataset)
             log.debug("gerra_page_listed", offset=offset, count=len(page.datasets), total=page.total)
             if len(page.datasets) < page_size:
+                return list(found.values())
+            if len(found) == known:
+                # A full page of known datasets means the server ignored `offset`;
+                # paging on would never end.
+                log.warning("gerra_paging_stalled", offset=offset, page_size=page_size)
                 return list(found.values())
             offset += len(page.datasets)
 

@@ -114,8 +114,12 @@ class _Poster:
         self.attempts += 1
         try:
             change = self._post()
-        except NotPendingError:
-            return self._classify(self.client.get_dataset(self.dataset_id))
+        except NotPendingError as error:
+            current = self.client.get_dataset(self.dataset_id)
+            if current.is_pending:
+                # Gerra moved it back to pending between our call and the read.
+                raise _StillPending(error) from error
+            return self._classify(current)
         except (ServerError, GerraTransportError) as error:
             if isinstance(error, GerraTransportError) and not error.may_have_reached_server:
                 raise

@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
-CHUNK_SIZE = 1024 * 1024
 STORAGE_OPERATION = "GET signed URL"
 _CONTENT_RANGE_RE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$")
 
@@ -111,7 +110,6 @@ def download_dataset(
     *,
     expected_size: int,
     progress: Progress | None = None,
-    chunk_size: int = CHUNK_SIZE,
 ) -> DownloadResult:
     """Download the archive of ``dataset_id`` to ``dest`` and verify its size.
 
@@ -119,7 +117,8 @@ def download_dataset(
     a 4xx to the current one. Transient failures (timeouts, dropped
     connections, 5xx, 429, a wrong byte count) are retried under the client's
     `RetryPolicy`. ``progress(bytes_written, expected_size)`` is called after
-    each chunk. Raises `InsufficientDiskSpace` before any request,
+    each chunk. Chunks are written as they arrive from the socket, so memory
+    stays constant and a cut-off transfer keeps every byte received. Raises `InsufficientDiskSpace` before any request,
     `SignedUrlRejected`, `DownloadSizeMismatch`, or the API and transport
     errors of the last failed attempt.
     """
@@ -130,7 +129,7 @@ def download_dataset(
 
     started = time.monotonic()
     part = _PartFile(dest.with_suffix(".part"))
-    job = _Download(client, dataset_id, part, expected_size, progress, chunk_size)
+    job = _Download(client, dataset_id, part, expected_size, progress)
     try:
         job.run()
         part.finish()
@@ -162,14 +161,12 @@ class _Download:
         part: _PartFile,
         expected_size: int,
         progress: Progress | None,
-        chunk_size: int,
     ) -> None:
         self.client = client
         self.dataset_id = dataset_id
         self.part = part
         self.expected = expected_size
         self.progress = progress
-        self.chunk_size = chunk_size
         self.attempts = 0
         self.url = ""
 
@@ -281,7 +278,7 @@ class _Download:
         log.info("download_resumed", dataset_id=self.dataset_id, offset=resume_from)
 
     def _receive(self, response: httpx.Response) -> None:
-        for chunk in response.iter_bytes(self.chunk_size):
+        for chunk in response.iter_bytes():
             if self.part.size + len(chunk) > self.expected:
                 actual = self.part.size + len(chunk)
                 self.part.restart()
