@@ -132,6 +132,11 @@ def _decode_one(ctx: CheckContext, member: str, mode: DecodeMode, budget_s: floa
     if report.complete and declared is not None and report.packets < declared:
         text = f"ends after {report.packets} of the {declared} frames its container declares (truncated)"
         return Finding(member, text, column="frames", value=report.packets), record
+    if report.complete and report.mode == "full" and report.frames < report.packets:
+        # Every MP4 sample of H.264, HEVC and AV1 is one shown frame, so a
+        # packet the decoder drops without an error is a damaged frame.
+        text = f"decodes only {report.frames} of its {report.packets} frames"
+        return Finding(member, text, column="frames", value=report.frames), record
     return None, record
 
 
