@@ -233,7 +233,7 @@ def _unit_outcome(plan: RulePlan, tally: Tally, max_examples: int) -> Outcome:
     total = len(tally.units)
     failed = len(failing)
     allowance = _allowance(plan.rule)
-    success = units_within_allowance(failed, total, allowance["max_failed_percent"], allowance["max_failed_count"])
+    success = units_within_allowance(plan.rule, failed, total)
     details = [text for _, text, _, _ in failing[:MAX_UNIT_DETAILS]]
     message = messages.unit_sentence(failed, total, plan.scope, _allowance_text(allowance), details)
     return Outcome(
@@ -247,34 +247,42 @@ def _unit_outcome(plan: RulePlan, tally: Tally, max_examples: int) -> Outcome:
     )
 
 
-def units_within_allowance(failed: int, total: int, max_percent: float, max_count: int | None) -> bool:
-    """Tell whether `failed` of `total` units is tolerated.
+def units_within_allowance(rule: Any, failed: int, total: int) -> bool:
+    """Tell whether `failed` of `total` units is tolerated by the rule's thresholds.
 
-    With only `max_failed_count` set, it alone decides. With only
-    `max_failed_percent` (default 0), the share decides. With both set, both
-    must hold.
+    Uses the rule's own `fails_with` when it has one. Otherwise, as there,
+    the rule fails when the failures exceed any threshold that is set, and
+    on any failure when neither is set.
     """
-    share = 100.0 * failed / total if total else 0.0
-    checks = []
-    if max_count is not None:
-        checks.append(failed <= max_count)
-    if max_count is None or max_percent > 0:
-        checks.append(share <= max_percent)
-    return all(checks)
+    if hasattr(rule, "fails_with"):
+        return not rule.fails_with(failed, total)
+    if failed <= 0:
+        return True
+    allowance = _allowance(rule)
+    count, share = allowance["max_failed_count"], allowance["max_failed_percent"]
+    if count is None and share is None:
+        return False
+    if count is not None and failed > count:
+        return False
+    return share is None or 100.0 * failed / (total or 1) <= share
 
 
 def _allowance(rule: Any) -> dict[str, Any]:
-    percent = getattr(rule, "max_failed_percent", None)
-    return {"max_failed_percent": float(percent or 0.0), "max_failed_count": getattr(rule, "max_failed_count", None)}
+    return {
+        "max_failed_percent": getattr(rule, "max_failed_percent", None),
+        "max_failed_count": getattr(rule, "max_failed_count", None),
+    }
 
 
 def _allowance_text(allowance: dict[str, Any]) -> str:
     count, share = allowance["max_failed_count"], allowance["max_failed_percent"]
-    if count is not None and share <= 0:
+    if count is None and share is None:
+        return "0"
+    if share is None:
         return f"{count:,}"
-    if count is not None:
-        return f"{count:,} and {share:g}%"
-    return f"{share:g}%"
+    if count is None:
+        return f"{share:g}%"
+    return f"{count:,} and {share:g}%"
 
 
 def _unit_example(scope: str, key: Any, label: str, value: Any) -> Example:

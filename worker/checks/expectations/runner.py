@@ -78,6 +78,10 @@ def run_group(
     """Run expectation rules that share the glob `pattern` and return each rule's results by position."""
     options = options or RunnerOptions()
     members = [m.name for m in ctx.source.glob(pattern)]
+    if not members:
+        # Nothing to resolve columns against; the results say that no member matched.
+        empty = {position: RuleEvidence(RulePlan(position, rule)) for position, rule in rules}
+        return {position: rule_results(item, options.max_examples) for position, item in empty.items()}
     shape = _table_shape(ctx, members)
     plans, next_key = [], 0
     for position, rule in rules:
@@ -95,7 +99,7 @@ def run_group(
     for plan in runnable:
         evidence[plan.position].tallies = [tallies[p.key] for p in plan.expectations]
 
-    if runnable and members:
+    if runnable:
         _run_batches(ctx, members, runnable, tallies, evidence, options)
     return {position: rule_results(item, options.max_examples) for position, item in evidence.items()}
 

@@ -1,0 +1,3 @@
+from .builders import make_context
+
+__all__ = ["make_context"]

@@ -1,0 +1,123 @@
+import time
+
+from pydantic import BaseModel
+
+from worker.archive.source import ArchiveError
+from worker.checks.engine import run_suites
+from worker.checks.registry import register
+from worker.checks.results import Severity, Status, passed
+
+from .builders import episode_table, member_name, rule, suite
+
+
+class _Args(BaseModel):
+    limit: int = 1
+
+
+@register("engine_test.crash", args=_Args)
+def _crash(ctx, args):
+    """Raise, as a buggy check would."""
+    raise ZeroDivisionError("division by zero in frame rate")
+
+
+@register("engine_test.archive_fault")
+def _archive_fault(ctx, args):
+    """Raise an archive error, as a check that meets a broken member would."""
+    raise ArchiveError("meta/info.json: truncated ZIP entry")
+
+
+@register("engine_test.ok", args=_Args)
+def _ok(ctx, args):
+    """Pass with the limit it was given."""
+    return [passed("engine_test.ok", f"limit {args.limit}")]
+
+
+def test_builtin_crash_is_error(make_context):
+    ctx = make_context({member_name(0): episode_table(0, 3)})
+    rules = suite({"id": "boom", "check": "engine_test.crash", "severity": "warning"}, {"check": "engine_test.ok", "args": {"limit": 4}})
+    crash, ok = run_suites([rules], ctx)
+    assert crash.status is Status.ERROR
+    assert crash.message == "ZeroDivisionError: division by zero in frame rate"
+    assert crash.rule == "boom"
+    assert crash.severity is Severity.WARNING
+    assert ok.status is Status.PASSED
+    assert ok.message == "limit 4"
+    assert ok.rule == "engine_test.ok"
+
+
+def test_builtin_bad_args_is_error(make_context):
+    ctx = make_context({member_name(0): episode_table(0, 3)})
+    [result] = run_suites([suite({"check": "engine_test.ok", "args": {"limit": "many"}})], ctx)
+    assert result.status is Status.ERROR
+    assert result.message.startswith("ValidationError: ")
+
+
+def test_builtin_archive_error_fails(make_context):
+    ctx = make_context({member_name(0): episode_table(0, 3)})
+    [result] = run_suites([suite({"check": "engine_test.archive_fault"})], ctx)
+    assert result.status is Status.FAILED
+    assert result.message == "cannot read meta/info.json: truncated ZIP entry"
+
+
+def test_unreadable_table_fails(make_context):
+    ctx = make_context({member_name(0): episode_table(0, 3), member_name(1): episode_table(1, 3)})
+    (ctx.source._root / member_name(1)).write_bytes(b"version https://git-lfs.github.com/spec/v1\n")
+    rules = suite(rule("expect_column_values_to_not_be_null", column="timestamp"))
+    unreadable, checked = run_suites([rules], ctx)
+    assert unreadable.status is Status.FAILED
+    assert unreadable.member == member_name(1)
+    assert unreadable.message.startswith(f"1 of 2 members cannot be read as tables, first {member_name(1)}: ArrowInvalid: ")
+    assert checked.status is Status.PASSED
+    assert checked.total_count == 3
+
+
+def test_missing_column_fails(make_context):
+    ctx = make_context({member_name(0): episode_table(0, 3), member_name(1): episode_table(1, 3).drop_columns(["timestamp"])})
+    rules = suite(rule("expect_column_values_to_be_between", column="$timestamp_step", min_value=0.03))
+    missing, checked = run_suites([rules], ctx)
+    assert missing.status is Status.FAILED
+    assert missing.message == f"1 of 2 members lack column timestamp, first {member_name(1)}"
+    assert checked.total_count == 2
+
+
+def test_rule_errors(make_context):
+    ctx = make_context({member_name(0): episode_table(0, 3)})
+    rules = suite(
+        rule("expect_the_moon", column="timestamp"),
+        rule("expect_column_values_to_be_between", column="timestamp", min_valu=0),
+        rule("expect_column_median_to_be_between", scope="episode", column="timestamp", max_value=1),
+    )
+    unknown, misspelt, per_unit = run_suites([rules], ctx)
+    assert unknown.status is Status.ERROR
+    assert unknown.message.startswith("unknown expectation 'expect_the_moon'")
+    assert misspelt.status is Status.ERROR
+    assert "min_valu" in misspelt.message
+    assert per_unit.status is Status.ERROR
+    assert per_unit.message.startswith("expect_column_median_to_be_between cannot be evaluated per episode")
+
+
+def test_no_members_fails(make_context):
+    ctx = make_context({member_name(0): episode_table(0, 3)})
+    [result] = run_suites([suite(rule("expect_column_values_to_not_be_null", members="data/**/*.csv", column="x"))], ctx)
+    assert result.status is Status.FAILED
+    assert result.message == "no member matches 'data/**/*.csv', so expect_column_values_to_not_be_null has nothing to check"
+
+
+def test_disabled_rule_skipped(make_context):
+    ctx = make_context({member_name(0): episode_table(0, 3)})
+    rules = suite(
+        rule("expect_column_values_to_not_be_null", column="timestamp", enabled=False),
+        {"check": "engine_test.ok"},
+    )
+    [result] = run_suites([rules], ctx)
+    assert result.check == "engine_test.ok"
+
+
+def test_deadline_times_out(make_context):
+    ctx = make_context({member_name(0): episode_table(0, 3)}, deadline=time.monotonic() - 1)
+    rules = suite(rule("expect_column_values_to_not_be_null", column="timestamp"), {"check": "engine_test.ok"})
+    expectation, builtin = run_suites([rules], ctx)
+    assert expectation.status is Status.ERROR
+    assert expectation.message.startswith("timed out")
+    assert builtin.status is Status.ERROR
+    assert builtin.message.startswith("timed out")
