@@ -40,11 +40,11 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class GerraClient:
-    """Client for the Gerra Datasets API; use it as a context manager.
+    """Client for the Gerra Datasets API, meant to be used as a context manager.
 
     GET calls retry 429, 5xx, timeouts and connection failures. accept and
     reject retry only when the request cannot have reached the server (a 429
-    or a failed connect); for every other failure see `post_decision`.
+    or a failed connect). Every other failure is left to `post_decision`.
     The API key travels only on API requests, never to the storage host.
     """
 
@@ -95,7 +95,7 @@ class GerraClient:
 
     @property
     def http(self) -> httpx.Client:
-        """The underlying pool, shared with downloads; it carries no API key."""
+        """The underlying pool, shared with downloads. Its default headers carry no API key."""
         return self._http
 
     # Endpoints
@@ -135,8 +135,8 @@ class GerraClient:
             if len(page.datasets) < page_size:
                 return list(found.values())
             if len(found) == known:
-                # A full page of known datasets means the server ignored `offset`;
-                # paging on would never end.
+                # A full page of known datasets means the server ignored `offset`,
+                # so paging on would never end.
                 log.warning("gerra_paging_stalled", offset=offset, page_size=page_size)
                 return list(found.values())
             offset += len(page.datasets)
@@ -148,7 +148,7 @@ class GerraClient:
         metadata: dict[str, Any] | None = None,
         page_size: int = 100,
     ) -> list[Dataset]:
-        """Fetch every pending dataset; collect first, because decisions shrink the set."""
+        """Fetch every pending dataset, all pages before returning, because decisions shrink the set."""
         return self.list_datasets(
             status=DatasetStatus.PENDING, data_type=data_type, metadata=metadata, page_size=page_size
         )
@@ -169,16 +169,16 @@ class GerraClient:
         return self._get_model(path, IterationHistory, dataset_id=dataset_id)
 
     def accept(self, dataset_id: str) -> StatusChange:
-        """Move a pending dataset to ``accepted``; raises `NotPendingError` otherwise."""
+        """Move a pending dataset to ``accepted``, or raise `NotPendingError` when it is not pending."""
         path = f"/datasets/{_path_id(dataset_id)}/accept"
         return self._post_decision(path, dataset_id, body=None)
 
     def reject(self, dataset_id: str, reason: str) -> StatusChange:
-        """Move a pending dataset to ``rejected``; Gerra stores ``reason`` in its metadata."""
+        """Move a pending dataset to ``rejected``. Gerra stores ``reason`` in its metadata."""
         if not reason or not reason.strip():
             raise ValueError(
-                f"reject reason for dataset {dataset_id} is blank; "
-                "pass a reason that names the failed checks"
+                f"reject reason for dataset {dataset_id} is blank. "
+                "Pass a reason that names the failed checks."
             )
         path = f"/datasets/{_path_id(dataset_id)}/reject"
         return self._post_decision(path, dataset_id, body={"reason": reason})
@@ -191,7 +191,7 @@ class GerraClient:
         expected_size: int,
         progress: Callable[[int, int], None] | None = None,
     ) -> DownloadResult:
-        """Download the dataset's archive to ``dest``; see `download_dataset`."""
+        """Download the dataset's archive to ``dest`` as `download_dataset` describes."""
         return download_dataset(
             self, dataset_id, Path(dest), expected_size=expected_size, progress=progress
         )
@@ -235,7 +235,7 @@ class GerraClient:
         json_body: dict[str, Any] | None = None,
         is_decision: bool = False,
     ) -> httpx.Response:
-        """Send one request; the only place where API calls meet httpx."""
+        """Send one request. API calls reach httpx only through this method."""
         with translated_httpx_errors(operation):
             response = self._http.request(
                 method,
@@ -250,13 +250,13 @@ class GerraClient:
 
 
 def metadata_terms(metadata: dict[str, Any]) -> list[str]:
-    """Render a metadata filter as ``key:value`` terms; non-strings as their JSON text."""
+    """Render a metadata filter as ``key:value`` terms, with non-string values as JSON text."""
     terms = []
     for key, value in metadata.items():
         if ":" in key or not key.strip():
             raise ValueError(
-                f"metadata filter key {key!r} is blank or contains ':'; "
-                "Gerra splits each term at its first colon, so use a plain top-level key"
+                f"metadata filter key {key!r} is blank or contains ':'. "
+                "Gerra splits each term at its first colon, so use a plain top-level key."
             )
         text = value if isinstance(value, str) else json.dumps(value)
         terms.append(f"{key}:{text}")
@@ -277,7 +277,7 @@ def _parse(response: httpx.Response, model: type[ModelT], operation: str) -> Mod
 
 def _path_id(dataset_id: str) -> str:
     if not dataset_id:
-        raise ValueError("dataset_id is empty; pass the dataset's `id` field")
+        raise ValueError("dataset_id is empty. Pass the dataset's `id` field.")
     return quote(dataset_id, safe="")
 
 
@@ -295,6 +295,6 @@ def _check_base_url(base_url: str) -> None:
 def _check_api_key(api_key: str) -> None:
     # The key is never echoed back, so a typo cannot end up in a log.
     if not api_key or not api_key.strip():
-        raise ValueError("Gerra API key is empty; set it from the Gerra dashboard")
+        raise ValueError("Gerra API key is empty. Set it to a key from the Gerra dashboard.")
     if any(ch.isspace() for ch in api_key):
-        raise ValueError("Gerra API key contains whitespace; copy it again without spaces or newlines")
+        raise ValueError("Gerra API key contains whitespace. Copy it again without spaces or newlines.")

@@ -5,9 +5,9 @@ first call already moved gets 422. So after any failure that may have reached
 the server (read timeout, 5xx, dropped connection) the dataset is read back:
 
 * still ``pending``: the change did not happen, so the decision is posted again
-  (bounded attempts, backoff);
+  (bounded attempts, backoff).
 * our status (and, for reject, our reason in the metadata): a previous
-  attempt succeeded but its response was lost, so the outcome is ``already_ours``;
+  attempt succeeded but its response was lost, so the outcome is ``already_ours``.
 * anything else: someone else decided or Gerra changed the dataset, so the
   outcome is ``decided_elsewhere`` with the status observed.
 
@@ -41,7 +41,7 @@ _TARGET_STATUS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class PostOutcome:
-    """What happened to one decision; `observed_status` is the dataset's status afterwards."""
+    """Result of one decision. `observed_status` is the dataset's status afterwards."""
 
     kind: OutcomeKind
     dataset_id: str

@@ -2,8 +2,8 @@
 
 The archive streams into ``<dest>.part`` while its SHA-256 is computed, and
 is renamed to ``dest`` only after its size is verified and its bytes are on
-disk. A cut-off transfer resumes with a ``Range`` request; if the storage
-ignores the range (answers 200), the file restarts from byte 0.
+disk. A cut-off transfer resumes with a ``Range`` request. If the storage
+ignores the range and returns 200, the file restarts from byte 0.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class DownloadResult:
-    """A verified archive on disk; `attempts` counts storage requests."""
+    """A verified archive on disk. `attempts` counts storage requests."""
 
     path: Path
     size: int
@@ -183,8 +183,8 @@ class _Download:
         dataset = self.client.get_dataset(self.dataset_id)
         if dataset.signed_url is None:
             raise DownloadError(
-                f"dataset {self.dataset_id} has no file (signed_url is null); "
-                "ask Gerra to attach the archive"
+                f"dataset {self.dataset_id} has no file (signed_url is null). "
+                "Ask Gerra to attach the archive."
             )
         if dataset.data_byte_size != self.expected:
             log.warning(
@@ -196,7 +196,7 @@ class _Download:
         return dataset.signed_url.get_secret_value()
 
     def _attempt(self) -> None:
-        """Run one transfer; on a 4xx, fetch a fresh URL and try exactly once more."""
+        """Run one transfer, and after a 4xx fetch a fresh URL and try exactly once more."""
         try:
             self._transfer()
         except _UrlRejected as first:
@@ -262,7 +262,7 @@ class _Download:
     def _check_partial(self, response: httpx.Response, resume_from: int) -> None:
         match = _CONTENT_RANGE_RE.match(response.headers.get("Content-Range", ""))
         if match is None or int(match.group(1)) != resume_from:
-            # The storage sent some other range; restart rather than splice bytes.
+            # The storage sent some other range, so restart rather than splice bytes.
             self.part.restart()
             raise DownloadSizeMismatch(
                 dataset_id=self.dataset_id, expected=self.expected, actual=resume_from,
@@ -291,8 +291,8 @@ class _Download:
                 self.progress(self.part.size, self.expected)
 
     def _check_complete(self) -> None:
-        # A body without Content-Length can end early without a protocol error;
-        # the bytes so far are kept and the next attempt asks for the rest.
+        # A body without Content-Length can end early without a protocol error.
+        # The bytes so far are kept and the next attempt requests the rest.
         if self.part.size != self.expected:
             raise DownloadSizeMismatch(
                 dataset_id=self.dataset_id, expected=self.expected, actual=self.part.size,
@@ -305,7 +305,7 @@ def _is_retryable(error: BaseException) -> bool:
 
 
 def _fsync_directory(directory: Path) -> None:
-    """Persist the rename itself; skipped where directories cannot be opened (Windows)."""
+    """Persist the rename itself, except where directories cannot be opened (Windows)."""
     try:
         fd = os.open(directory, os.O_RDONLY)
     except OSError:

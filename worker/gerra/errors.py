@@ -92,19 +92,19 @@ class GerraAPIError(GerraError):
         self.detail = redact(detail)
         self.operation = operation
         text = f"{operation} returned HTTP {status_code}: {self.detail}"
-        super().__init__(f"{text}. {self.hint}" if self.hint else text)
+        super().__init__(f"{text}. {self.hint}." if self.hint else text)
 
 
 class AuthenticationError(GerraAPIError):
     """401: the API key is missing, unknown or inactive."""
 
-    hint = "Check the configured Gerra API key; nothing will work until it is fixed"
+    hint = "Check the configured Gerra API key. No call succeeds until it is fixed"
 
 
 class ForbiddenError(GerraAPIError):
     """403: the dataset belongs to another organisation than the key's."""
 
-    hint = "The API key's organisation does not own this dataset; skip it"
+    hint = "The API key's organisation does not own this dataset, so skip it"
 
 
 class NotFoundError(GerraAPIError):
@@ -116,7 +116,7 @@ class NotFoundError(GerraAPIError):
 class NotPendingError(GerraAPIError):
     """422 from accept/reject: the dataset's status is no longer ``pending``."""
 
-    hint = "Someone else decided it or Gerra changed its status; read it back"
+    hint = "Someone else decided it or Gerra changed its status, so read it back"
 
 
 class InvalidRequestError(GerraAPIError):
@@ -124,7 +124,7 @@ class InvalidRequestError(GerraAPIError):
 
 
 class RateLimitedError(GerraAPIError):
-    """429: too many requests; `retry_after_s` is the server's requested pause."""
+    """429: too many requests. `retry_after_s` is the pause the server requested."""
 
     def __init__(
         self,
@@ -139,7 +139,7 @@ class RateLimitedError(GerraAPIError):
 
 
 class ServerError(GerraAPIError):
-    """5xx: the server failed; the request may or may not have taken effect."""
+    """5xx: the server failed, and the request may or may not have taken effect."""
 
 
 class GerraTransportError(GerraError):
@@ -198,15 +198,15 @@ class DownloadSizeMismatch(DownloadError):
 
 
 class InsufficientDiskSpace(GerraError):
-    """Our own disk lacks room for the archive; a hold, never the vendor's fault."""
+    """Our own disk lacks room for the archive, which calls for a hold and is never the vendor's fault."""
 
     def __init__(self, *, path: Path, required: int, free: int) -> None:
         self.path = path
         self.required = required
         self.free = free
         super().__init__(
-            f"need {required} bytes to download into {path} but only {free} are free; "
-            "free disk space or point the work directory at a larger volume"
+            f"need {required} bytes to download into {path} but only {free} are free. "
+            "Free disk space or point the work directory at a larger volume."
         )
 
 

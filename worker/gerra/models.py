@@ -2,9 +2,9 @@
 
 Every model ignores unknown fields, because Gerra may add some at any time.
 `status` and `data_type` stay plain strings so that a value Gerra introduces
-later still parses; compare them with `DatasetStatus` and `DataType`.
+later still parses. Compare them with `DatasetStatus` and `DataType`.
 Signed URLs are `SecretStr` so that a ``repr`` or JSON dump of a model never
-shows the token; call ``get_secret_value()`` to use one.
+shows the token. Call ``get_secret_value()`` to use one.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 
 class DatasetStatus(StrEnum):
-    """Review states Gerra documents; the API may send others."""
+    """Review states that Gerra documents. The API may send others."""
 
     PENDING = "pending"
     ACCEPTED = "accepted"
@@ -28,7 +28,7 @@ class DatasetStatus(StrEnum):
 
 
 class DataType(StrEnum):
-    """Kinds of data Gerra documents; the API may send others."""
+    """Kinds of data that Gerra documents. The API may send others."""
 
     EPISODE = "episode"
     SYNTHETIC_POV = "synthetic_pov"
@@ -56,7 +56,7 @@ class Dataset(_GerraModel):
     description: str | None = None
     status: str
     link: str | None = None
-    # Only the get-dataset endpoint fills this; list items carry null.
+    # Only the get-dataset endpoint fills this. List items carry null.
     signed_url: SecretStr | None = None
     data_byte_size: int = 0
     metadata: dict[str, Any] = Field(default_factory=dict)
@@ -72,7 +72,7 @@ class Dataset(_GerraModel):
 
 
 class DatasetPage(_GerraModel):
-    """One page of the list endpoint; `total` is optional because Gerra does not document it."""
+    """One page of the list endpoint. `total` is optional because Gerra does not document it."""
 
     datasets: list[Dataset] = Field(default_factory=list)
     total: int | None = None
@@ -86,7 +86,7 @@ class DailyVolume(_GerraModel):
 
 
 class Stats(_GerraModel):
-    """Organisation-wide counts; a status or type missing from a map counts 0."""
+    """Organisation-wide counts, where a status or type missing from a map counts 0."""
 
     total_datasets: int
     total_size_bytes: int = 0
@@ -104,7 +104,7 @@ class Stats(_GerraModel):
 
 
 class PreviewUrls(_GerraModel):
-    """Preview media of one version; either URL may be missing."""
+    """Preview media of one version. Either URL may be missing."""
 
     gif: str | None = None
     pose_frame: str | None = None
@@ -136,7 +136,7 @@ class IterationHistory(_GerraModel):
 
 
 class StatusChange(_GerraModel):
-    """Response of accept and reject; `message` is for humans and is not parsed."""
+    """Response of accept and reject. `message` is for humans and is not parsed."""
 
     id: str
     status: str

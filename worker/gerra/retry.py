@@ -107,7 +107,7 @@ def is_safe_to_resend(error: BaseException) -> bool:
     """Tell whether a non-idempotent request may be sent again without a read-back.
 
     Only a 429 and failures that happened before the request reached the
-    server qualify; after a read timeout, a 5xx or a dropped connection the
+    server qualify. After a read timeout, a 5xx or a dropped connection the
     change may already have happened.
     """
     if isinstance(error, RateLimitedError):
