@@ -24,7 +24,13 @@ from pydantic import ValidationError
 from worker.rules.check_args import check_argument_names, lint_check
 from worker.rules.columns import lint_columns
 from worker.rules.errors import Issue, LintError
-from worker.rules.expectation_args import all_argument_names, argument_names, expectation_classes, lint_expectation
+from worker.rules.expectation_args import (
+    all_argument_names,
+    argument_names,
+    expectation_classes,
+    lint_expectation,
+    lint_scope,
+)
 from worker.rules.keys import did_you_mean
 from worker.rules.model import ResolvedSuite, Suite
 from worker.rules.resolve import Layer, Resolver, SuiteSource
@@ -270,6 +276,7 @@ def _check_rule(rule: Any, index: int, data: dict[str, Any], positions: SourceMa
     issues: list[Issue] = []
     if isinstance(rule.get("expectation"), str):
         issues += lint_expectation(rule["expectation"], args)
+        issues += lint_scope(rule["expectation"], str(rule.get("scope", "all")), args)
     if isinstance(rule.get("check"), str):
         issues += lint_check(rule["check"], args)
     members = rule.get("members")

@@ -100,8 +100,43 @@ def _instantiate(cls: type, expectation: str, kwargs: dict[str, Any], allowed: f
         cls(**kwargs)
     except ValidationError as error:
         return _issues_from(error.errors(), expectation, kwargs, allowed)
-    except (TypeError, ValueError) as error:
+    except Exception as error:  # noqa: BLE001
+        # Expectation constructors also raise their own errors, such as a
+        # ConditionParserError for an unparsable row_condition.
         return [Issue(("args",), f"invalid args for {expectation}: {error}", "expectation-args")]
+    return _row_condition_issues(kwargs)
+
+
+def _row_condition_issues(kwargs: dict[str, Any]) -> list[Issue]:
+    if isinstance(kwargs.get("row_condition"), str) and kwargs.get("condition_parser") is None:
+        message = (
+            "a row_condition needs condition_parser: pandas (pandas query syntax, e.g. 'episode_index > 3') "
+            "or condition_parser: great_expectations (e.g. 'col(\"episode_index\") > 3')"
+        )
+        return [Issue(("args", "row_condition"), message, "expectation-args")]
+    return []
+
+
+def lint_scope(expectation: str, scope: str, args: dict[str, Any]) -> list[Issue]:
+    """Check that the engine can decide `expectation` per member or per episode when `scope` asks for it."""
+    cls = expectation_classes().get(expectation)
+    if scope == "all" or cls is None:
+        return []
+    try:
+        from worker.checks.expectations.plan import AGGREGATE_STATISTICS, Kind, classify
+    except ImportError:
+        return []
+    kind, statistic = classify(cls, expectation)
+    if kind is Kind.BATCH or (kind is Kind.AGGREGATE and statistic is None):
+        supported = ", ".join(sorted(AGGREGATE_STATISTICS))
+        message = (
+            f"{expectation} cannot be decided per {scope}; use scope: all, a row-wise expectation, "
+            f"or one of the per-unit aggregates {supported}"
+        )
+        return [Issue(("scope",), message, "scope")]
+    if args.get("row_condition") is not None and args.get("condition_parser") not in (None, "pandas"):
+        message = f"with scope: {scope}, a row_condition needs condition_parser: pandas"
+        return [Issue(("args", "row_condition"), message, "scope")]
     return []
 
 

@@ -285,7 +285,9 @@ class Policy(_Strict):
 
 class _SuiteFields(_Strict):
     suite: Name = Field(description="Suite name, unique across the rule set. A leading _ marks a base suite.")
-    version: Annotated[str, BeforeValidator(_number_to_text)] = "1"
+    version: Annotated[
+        str, BeforeValidator(_number_to_text), WithJsonSchema({"type": ["string", "number"]})
+    ] = Field(default="1", description="Version of the suite, named in reports; quote it when it has trailing zeros.")
     description: str | None = None
     applies_to: Selector = Field(default_factory=Selector)
     policy: Policy = Field(default_factory=Policy)
