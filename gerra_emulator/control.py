@@ -17,7 +17,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from gerra_emulator.catalog import Status
 from gerra_emulator.clock import format_timestamp
 from gerra_emulator.faults import FaultOptions
-from gerra_emulator.store import SUPERSEDE_REASON_DEFAULT, Store
+from gerra_emulator.deps import StoreDep
+from gerra_emulator.store import SUPERSEDE_REASON_DEFAULT
 
 CONTROL_PREFIX = "/_emulator"
 
@@ -51,73 +52,71 @@ def _clock_view(moment: datetime) -> dict[str, Any]:
     return {"now": format_timestamp(moment), "timestamp": moment.timestamp()}
 
 
-def control_router(store: Store) -> APIRouter:
-    """Build the ``/_emulator`` routes that act on `store`."""
-    router = APIRouter(prefix=CONTROL_PREFIX, tags=["emulator control"])
+control_router = APIRouter(prefix=CONTROL_PREFIX, tags=["emulator control"])
 
-    @router.get("/state")
-    def state() -> dict[str, Any]:
-        return store.state()
 
-    @router.post("/reset")
-    def reset() -> dict[str, Any]:
-        store.reset()
-        return {"datasets": len(store.datasets())}
 
-    @router.get("/datasets/{dataset_id}")
-    def dataset(dataset_id: str) -> dict[str, Any]:
-        return store.dataset(dataset_id).to_dict()
+@control_router.get("/state")
+def state(store: StoreDep) -> dict[str, Any]:
+    return store.state()
 
-    @router.put("/datasets/{dataset_id}/status")
-    def set_status(dataset_id: str, body: StatusBody) -> dict[str, Any]:
-        return store.set_status(dataset_id, body.status).to_dict()
+@control_router.post("/reset")
+def reset(store: StoreDep) -> dict[str, Any]:
+    store.reset()
+    return {"datasets": len(store.datasets())}
 
-    @router.post("/datasets/{dataset_id}/release")
-    def release(dataset_id: str) -> dict[str, Any]:
-        return store.release(dataset_id).to_dict()
+@control_router.get("/datasets/{dataset_id}")
+def dataset(store: StoreDep, dataset_id: str) -> dict[str, Any]:
+    return store.dataset(dataset_id).to_dict()
 
-    @router.post("/datasets/{dataset_id}/discard")
-    def discard(dataset_id: str) -> dict[str, Any]:
-        return store.discard(dataset_id).to_dict()
+@control_router.put("/datasets/{dataset_id}/status")
+def set_status(store: StoreDep, dataset_id: str, body: StatusBody) -> dict[str, Any]:
+    return store.set_status(dataset_id, body.status).to_dict()
 
-    @router.post("/datasets/{dataset_id}/supersede")
-    def supersede(dataset_id: str, body: SupersedeBody | None = None) -> dict[str, Any]:
-        body = body or SupersedeBody()
-        new = store.supersede(dataset_id, body.reason, next_status=body.next_status, prompt=body.prompt)
-        return new.to_dict()
+@control_router.post("/datasets/{dataset_id}/release")
+def release(store: StoreDep, dataset_id: str) -> dict[str, Any]:
+    return store.release(dataset_id).to_dict()
 
-    @router.get("/clock")
-    def clock() -> dict[str, Any]:
-        return _clock_view(store.now())
+@control_router.post("/datasets/{dataset_id}/discard")
+def discard(store: StoreDep, dataset_id: str) -> dict[str, Any]:
+    return store.discard(dataset_id).to_dict()
 
-    @router.post("/clock")
-    def move_clock(body: ClockBody) -> dict[str, Any]:
-        if (body.advance_s is None) == (body.now is None):
-            raise HTTPException(422, "send exactly one of advance_s (seconds) or now (ISO 8601 time)")
-        moment = store.set_clock(body.now) if body.now is not None else store.advance_clock(body.advance_s or 0.0)
-        return _clock_view(moment)
+@control_router.post("/datasets/{dataset_id}/supersede")
+def supersede(store: StoreDep, dataset_id: str, body: SupersedeBody | None = None) -> dict[str, Any]:
+    body = body or SupersedeBody()
+    new = store.supersede(dataset_id, body.reason, next_status=body.next_status, prompt=body.prompt)
+    return new.to_dict()
 
-    @router.get("/calls")
-    def calls() -> dict[str, Any]:
-        return store.calls.to_dict()
+@control_router.get("/clock")
+def clock(store: StoreDep) -> dict[str, Any]:
+    return _clock_view(store.now())
 
-    @router.delete("/calls")
-    def reset_calls() -> dict[str, Any]:
-        store.reset_calls()
-        return store.calls.to_dict()
+@control_router.post("/clock")
+def move_clock(store: StoreDep, body: ClockBody) -> dict[str, Any]:
+    if (body.advance_s is None) == (body.now is None):
+        raise HTTPException(422, "send exactly one of advance_s (seconds) or now (ISO 8601 time)")
+    moment = store.set_clock(body.now) if body.now is not None else store.advance_clock(body.advance_s or 0.0)
+    return _clock_view(moment)
 
-    @router.get("/faults")
-    def faults() -> dict[str, Any]:
-        return {"options": store.faults.model_dump(mode="json"), "fired": store.fault_engine.fired_counts()}
+@control_router.get("/calls")
+def calls(store: StoreDep) -> dict[str, Any]:
+    return store.calls.to_dict()
 
-    @router.put("/faults")
-    def set_faults(options: FaultOptions) -> dict[str, Any]:
-        store.set_faults(options)
-        return {"options": store.faults.model_dump(mode="json"), "fired": {}}
+@control_router.delete("/calls")
+def reset_calls(store: StoreDep) -> dict[str, Any]:
+    store.reset_calls()
+    return store.calls.to_dict()
 
-    @router.delete("/faults")
-    def clear_faults() -> dict[str, Any]:
-        store.clear_faults()
-        return {"options": store.faults.model_dump(mode="json"), "fired": {}}
+@control_router.get("/faults")
+def faults(store: StoreDep) -> dict[str, Any]:
+    return {"options": store.faults.model_dump(mode="json"), "fired": store.fault_engine.fired_counts()}
 
-    return router
+@control_router.put("/faults")
+def set_faults(store: StoreDep, options: FaultOptions) -> dict[str, Any]:
+    store.set_faults(options)
+    return {"options": store.faults.model_dump(mode="json"), "fired": {}}
+
+@control_router.delete("/faults")
+def clear_faults(store: StoreDep) -> dict[str, Any]:
+    store.clear_faults()
+    return {"options": store.faults.model_dump(mode="json"), "fired": {}}

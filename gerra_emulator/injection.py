@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse
 from gerra_emulator.catalog import UUID_RE
 from gerra_emulator.faults import Endpoint, FaultKind, RequestFault
 from gerra_emulator.signing import read_claims
-from gerra_emulator.store import Store
+from gerra_emulator.deps import store_of
 from gerra_emulator.wire import Scope, close_connection, reason_phrase
 
 log = structlog.get_logger(__name__)
@@ -58,9 +58,8 @@ def classify(scope: Scope) -> tuple[Endpoint, str | None] | None:
 class FaultMiddleware:
     """Count API calls and inject the request-level faults that the store's engine decides."""
 
-    def __init__(self, app: Any, store: Store) -> None:
+    def __init__(self, app: Any) -> None:
         self.app = app
-        self.store = store
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         target = classify(scope) if scope["type"] == "http" else None
@@ -69,8 +68,9 @@ class FaultMiddleware:
             return
 
         endpoint, dataset_id = target
-        self.store.record_request(endpoint, dataset_id)
-        engine = self.store.fault_engine
+        store = store_of(scope)
+        store.record_request(endpoint, dataset_id)
+        engine = store.fault_engine
 
         delay_s = engine.request_delay(endpoint, dataset_id)
         if delay_s:

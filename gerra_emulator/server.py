@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 import threading
@@ -21,6 +22,7 @@ STARTUP_TIMEOUT_S = 10.0
 SHUTDOWN_TIMEOUT_S = 5.0
 # In-flight requests (such as injected delays) get this long to finish on shutdown.
 GRACEFUL_SHUTDOWN_S = 1
+MAIN_LOOP_TICK_S = 0.01
 
 
 def is_loopback(host: str) -> bool:
@@ -48,6 +50,18 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+class _Server(uvicorn.Server):
+    """A uvicorn server that notices `should_exit` within 10 ms instead of 100 ms."""
+
+    async def main_loop(self) -> None:
+        # Tests start and stop hundreds of emulators; uvicorn's own loop
+        # sleeps 0.1 s per tick, which would add up to a slow test run.
+        counter = 0
+        while not await self.on_tick(counter):
+            counter = (counter + 1) % 864000
+            await asyncio.sleep(MAIN_LOOP_TICK_S)
+
+
 def build_server(store: Store) -> uvicorn.Server:
     """Build a uvicorn server for the emulator app, leaving logging configuration alone."""
     config = uvicorn.Config(
@@ -63,7 +77,7 @@ def build_server(store: Store) -> uvicorn.Server:
         server_header=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
-    return uvicorn.Server(config)
+    return _Server(config)
 
 
 class BackgroundServer:

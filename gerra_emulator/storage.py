@@ -20,7 +20,8 @@ from fastapi.responses import JSONResponse, Response
 
 from gerra_emulator.faults import DownloadPlan, FaultKind
 from gerra_emulator.signing import TokenState
-from gerra_emulator.store import DatasetNotFoundError, Store
+from gerra_emulator.deps import StoreDep
+from gerra_emulator.store import DatasetNotFoundError
 from gerra_emulator.wire import TRANSPORT_SCOPE_KEY, Scope, write_raw_response
 
 log = structlog.get_logger(__name__)
@@ -187,37 +188,34 @@ class DownloadResponse(Response):
         await write_raw_response(scope, receive, status=status, headers=self._headers(), body=body(), reset=reset)
 
 
-def storage_router(store: Store) -> APIRouter:
-    """Build the routes of the storage host that signed URLs point at."""
-    router = APIRouter(include_in_schema=False)
+storage_router = APIRouter(include_in_schema=False)
 
-    @router.api_route("/storage/datasets/{file_name}", methods=["GET", "HEAD"])
-    def download(request: Request, file_name: str, token: str | None = None) -> Response:
-        link = f"datasets/{file_name}"
-        if not token:
-            return storage_error(400, "InvalidRequest", "missing token query parameter")
-        check = store.signer.verify(token, link, store.clock.timestamp())
-        if check.state is TokenState.INVALID or check.dataset_id is None:
-            return storage_error(400, "InvalidJWT", "invalid signature")
-        if check.state is TokenState.EXPIRED:
-            return storage_error(400, "InvalidJWT", "jwt expired")
-        try:
-            dataset = store.dataset(check.dataset_id)
-        except DatasetNotFoundError:
-            return storage_error(404, "not_found", "Object not found")
-        if dataset.file_path is None or not dataset.file_path.is_file():
-            log.warning("archive_missing", dataset_id=dataset.id, file=str(dataset.file_path))
-            return storage_error(404, "not_found", "Object not found")
 
-        head = request.method == "HEAD"
-        plan = store.fault_engine.download_plan(dataset.id, include_wire=not head)
-        served = ServedObject.plan(dataset.file_path, plan)
-        byte_range = parse_range(request.headers.get("range"), served.size)
-        if byte_range == "unsatisfiable":
-            response = storage_error(416, "InvalidRange", f"range {request.headers.get('range')} not satisfiable")
-            response.headers["content-range"] = f"bytes */{served.size}"
-            return response
-        assert not isinstance(byte_range, str)
-        return DownloadResponse(served, byte_range, head=head, plan=plan, dataset_id=dataset.id)
+@storage_router.api_route("/storage/datasets/{file_name}", methods=["GET", "HEAD"])
+def download(request: Request, store: StoreDep, file_name: str, token: str | None = None) -> Response:
+    link = f"datasets/{file_name}"
+    if not token:
+        return storage_error(400, "InvalidRequest", "missing token query parameter")
+    check = store.signer.verify(token, link, store.clock.timestamp())
+    if check.state is TokenState.INVALID or check.dataset_id is None:
+        return storage_error(400, "InvalidJWT", "invalid signature")
+    if check.state is TokenState.EXPIRED:
+        return storage_error(400, "InvalidJWT", "jwt expired")
+    try:
+        dataset = store.dataset(check.dataset_id)
+    except DatasetNotFoundError:
+        return storage_error(404, "not_found", "Object not found")
+    if dataset.file_path is None or not dataset.file_path.is_file():
+        log.warning("archive_missing", dataset_id=dataset.id, file=str(dataset.file_path))
+        return storage_error(404, "not_found", "Object not found")
 
-    return router
+    head = request.method == "HEAD"
+    plan = store.fault_engine.download_plan(dataset.id, include_wire=not head)
+    served = ServedObject.plan(dataset.file_path, plan)
+    byte_range = parse_range(request.headers.get("range"), served.size)
+    if byte_range == "unsatisfiable":
+        response = storage_error(416, "InvalidRange", f"range {request.headers.get('range')} not satisfiable")
+        response.headers["content-range"] = f"bytes */{served.size}"
+        return response
+    assert not isinstance(byte_range, str)
+    return DownloadResponse(served, byte_range, head=head, plan=plan, dataset_id=dataset.id)

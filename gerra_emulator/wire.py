@@ -1,8 +1,8 @@
 """Connection-level actions that ASGI cannot express: closing or resetting a socket.
 
 ASGI offers no way to drop a connection without a response, or to send a body
-that disagrees with its Content-Length. The outermost wrapper,
-`TransportCapture`, therefore stores uvicorn's asyncio transport in the scope,
+that disagrees with its Content-Length. The emulator's outermost ASGI layer
+therefore stores uvicorn's asyncio transport in the scope (`attach_transport`),
 and the helpers here write to it directly.
 """
 
@@ -22,25 +22,14 @@ WRITE_BUFFER_HIGH_BYTES = 1 << 20
 Scope = dict[str, Any]
 
 
-class TransportCapture:
-    """Wrap an ASGI app so that each HTTP scope carries the connection's transport."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            # NOTE: uvicorn's `send` is a bound method of its request cycle,
-            # which holds the transport (true for uvicorn 0.29 to 0.55 with
-            # the h11 and httptools protocols). The wire tests fail if that
-            # changes.
-            transport = getattr(getattr(send, "__self__", None), "transport", None)
-            if transport is not None:
-                scope[TRANSPORT_SCOPE_KEY] = transport
-        await self.app(scope, receive, send)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.app, name)
+def attach_transport(scope: Scope, send: Any) -> None:
+    """Store the connection's asyncio transport in `scope`, when the server exposes it."""
+    # NOTE: uvicorn's `send` is a bound method of its request cycle, which
+    # holds the transport (true for uvicorn 0.29 to 0.55 with the h11 and
+    # httptools protocols). The fault tests fail if that changes.
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    if transport is not None:
+        scope[TRANSPORT_SCOPE_KEY] = transport
 
 
 def reason_phrase(status: int) -> str:
@@ -56,7 +45,7 @@ def _transport(scope: Scope) -> asyncio.Transport:
     if transport is None:
         raise RuntimeError(
             "the connection's transport is not available, so the fault cannot be injected; "
-            "serve the app with uvicorn through TransportCapture"
+            "serve the emulator with uvicorn through create_app()"
         )
     return transport
 

@@ -44,7 +44,7 @@ def _add_mp4_stream(container: av.container.OutputContainer, fps: int, width: in
     stream.width = width
     stream.height = height
     stream.pix_fmt = PIXEL_FORMAT
-    stream.options = {"preset": "veryfast", "crf": "28"}
+    stream.options = {"preset": "ultrafast", "crf": "28"}
     stream.codec_context.thread_count = 1
     return stream
 
