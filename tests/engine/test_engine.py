@@ -2,7 +2,7 @@ import time
 
 from pydantic import BaseModel
 
-from worker.archive.source import ArchiveError
+from worker.archive.errors import UnreadableTable
 from worker.checks.engine import run_suites
 from worker.checks.registry import register
 from worker.checks.results import Severity, Status, passed
@@ -23,7 +23,7 @@ def _crash(ctx, args):
 @register("engine_test.archive_fault")
 def _archive_fault(ctx, args):
     """Raise an archive error, as a check that meets a broken member would."""
-    raise ArchiveError("meta/info.json: truncated ZIP entry")
+    raise UnreadableTable("meta/episodes.jsonl", "line 3 is not valid JSON")
 
 
 @register("engine_test.ok", args=_Args)
@@ -56,7 +56,8 @@ def test_builtin_archive_error_fails(make_context):
     ctx = make_context({member_name(0): episode_table(0, 3)})
     [result] = run_suites([suite({"check": "engine_test.archive_fault"})], ctx)
     assert result.status is Status.FAILED
-    assert result.message == "cannot read meta/info.json: truncated ZIP entry"
+    assert result.message == "table meta/episodes.jsonl is unreadable: line 3 is not valid JSON"
+    assert result.member == "meta/episodes.jsonl"
 
 
 def test_unreadable_table_fails(make_context):
@@ -66,7 +67,10 @@ def test_unreadable_table_fails(make_context):
     unreadable, checked = run_suites([rules], ctx)
     assert unreadable.status is Status.FAILED
     assert unreadable.member == member_name(1)
-    assert unreadable.message.startswith(f"1 of 2 members cannot be read as tables, first {member_name(1)}: ArrowInvalid: ")
+    assert unreadable.message == (
+        f"1 of 2 members cannot be read as tables, first {member_name(1)}: "
+        "Parquet magic bytes not found in footer. Either the file is corrupted or this is not a parquet file."
+    )
     assert checked.status is Status.PASSED
     assert checked.total_count == 3
 

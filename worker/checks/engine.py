@@ -10,7 +10,7 @@ Fault attribution: a crash in a check or in the runner becomes a
 `Status.ERROR` result (the gate's fault, so the dataset is held), while a
 table that cannot be read becomes a `Status.FAILED` result naming the member
 (the vendor's fault). Results that finish after `ctx.deadline` become ERROR
-results that say "timed out", and rules not yet started are not run.
+results with the message "timed out", and rules not yet started are not run.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 import structlog
 
-from worker.archive.source import ArchiveError
+from worker.archive.errors import ArchiveError
 from worker.checks.context import CheckContext
 from worker.checks.expectations import DeadlineExceeded, RunnerOptions, group_by_members, run_group
 from worker.checks.registry import get_check
@@ -155,9 +155,10 @@ def _error(check: str, message: str) -> CheckResult:
 
 def _unreadable(check: str, error: ArchiveError) -> CheckResult:
     member = getattr(error, "member", None)
-    cause = getattr(error, "cause", None) or str(error)
-    where = f"{member}: " if member and not cause.startswith(member) else ""
-    return CheckResult(check=check, status=Status.FAILED, message=f"cannot read {where}{cause}", member=member)
+    message = str(error)
+    if member and member not in message:
+        message = f"{member}: {message}"
+    return CheckResult(check=check, status=Status.FAILED, message=message, member=member)
 
 
 def _past_deadline(ctx: CheckContext) -> bool:

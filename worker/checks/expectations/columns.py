@@ -40,7 +40,7 @@ class ColumnError(ValueError):
 
 @dataclass(frozen=True)
 class ResolvedColumn:
-    """One column as great-expectations sees it.
+    """One column of the DataFrame that great-expectations validates.
 
     `source` is the table column it is read from. `element` is the position
     inside a vector column, or None for a scalar column. `derived` names a

@@ -1,9 +1,9 @@
 """Derived columns that rules can check like table columns.
 
 Each is computed with numpy in one pass over a batch, per episode, and never
-crosses a member or episode boundary: an episode is the rows of one member
-that share an ``episode_index`` (or, without that column, all rows of the
-member). Within an episode, rows keep their order in the member.
+crosses a member or episode boundary. An episode is the rows of one member
+that share an ``episode_index``, or all rows of the member when the table has
+no such column. Within an episode, rows keep their order in the member.
 
 - ``$timestamp_step``: ``timestamp`` minus the previous row's ``timestamp``
   in the episode; null on the episode's first row.

@@ -2,8 +2,8 @@
 
 A rule's column references are resolved against the tables it reads, so
 ``observation.state[*]`` becomes one planned expectation per element. Each
-planned expectation knows how its results merge across batches and units
-(`Kind`).
+planned expectation carries the `Kind` that decides how its results merge
+across batches and units.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class PlanError(ValueError):
 
 
 class Kind(StrEnum):
-    """How the results of one expectation combine across batches and units."""
+    """Merge rule for the results of one expectation across batches and units."""
 
     MAP = "map"  # row-wise: counts add up, failing rows are listed
     AGGREGATE = "aggregate"  # a statistic that the runner recomputes per unit

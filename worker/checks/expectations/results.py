@@ -19,7 +19,7 @@ _BOUND_ARGS = ("min_value", "max_value", "strict_min", "strict_max", "value", "v
 
 @dataclass
 class RuleEvidence:
-    """What the runner gathered for one rule: tallies per planned expectation and member faults."""
+    """Evidence the runner gathered for one rule: tallies per planned expectation and member faults."""
 
     plan: RulePlan
     tallies: list[Tally] = field(default_factory=list)
@@ -46,6 +46,8 @@ def rule_results(evidence: RuleEvidence, max_examples: int) -> list[CheckResult]
     if plan.error:
         return [CheckResult(check=check, status=Status.ERROR, message=plan.error)]
     results = _member_faults(evidence, check, max_examples)
+    if evidence.members and len(evidence.unreadable) == evidence.members:
+        return results
     if evidence.members == 0:
         results.append(
             CheckResult(

@@ -79,10 +79,14 @@ def run_group(
     options = options or RunnerOptions()
     members = [m.name for m in ctx.source.glob(pattern)]
     if not members:
-        # Nothing to resolve columns against; the results say that no member matched.
+        # Without members there is no schema to resolve columns against, so each rule reports the empty match.
         empty = {position: RuleEvidence(RulePlan(position, rule)) for position, rule in rules}
         return {position: rule_results(item, options.max_examples) for position, item in empty.items()}
-    shape = _table_shape(ctx, members)
+    shape, unreadable = _table_shape(ctx, members)
+    if shape is None:
+        # No member is a readable table, so there is no schema and every rule fails on the members alone.
+        faults = {position: RuleEvidence(RulePlan(position, rule), unreadable=unreadable, members=len(members)) for position, rule in rules}
+        return {position: rule_results(item, options.max_examples) for position, item in faults.items()}
     plans, next_key = [], 0
     for position, rule in rules:
         plan = plan_rule(position, rule, shape, next_key)
@@ -104,16 +108,19 @@ def run_group(
     return {position: rule_results(item, options.max_examples) for position, item in evidence.items()}
 
 
-def _table_shape(ctx: CheckContext, members: list[str]) -> TableShape:
+def _table_shape(ctx: CheckContext, members: list[str]) -> tuple[TableShape | None, list[UnreadableMember]]:
+    """Return the shape of the first readable member, or None and every member's read error."""
     # The first readable member stands for all; members that differ are reported per batch.
+    unreadable = []
     for name in members:
         try:
             schema = read_schema(ctx.source, name)
-        except TableReadError:
+        except TableReadError as error:
+            unreadable.append(UnreadableMember(name, error.cause))
             continue
         types = {field.name: field.type for field in schema}
-        return TableShape(types, feature_element_names(ctx.source, ctx.cache), {})
-    return TableShape({}, feature_element_names(ctx.source, ctx.cache), {})
+        return TableShape(types, feature_element_names(ctx.source, ctx.cache), {}), []
+    return None, unreadable
 
 
 def _run_batches(

@@ -1,7 +1,7 @@
 """Merging great-expectations results of one planned expectation across batches and units.
 
 Row-wise (map) expectations merge by adding element, missing and
-unexpected counts; per-unit counts come from the failing row indices that
+unexpected counts. Per-unit counts come from the failing row indices that
 great-expectations lists, grouped by each row's unit. Aggregate statistics
 per unit (mean, min, max, sum, stdev, row count) are computed by the runner
 in one grouped pass per batch and merged with Chan's parallel formulas, so

@@ -1,0 +1,1 @@
+"""Benchmarks that `make bench` runs with ``python -m benchmarks``."""
