@@ -11,7 +11,8 @@ from typing import Any
 
 from gerra_emulator.store import Store
 
-REASON_COLUMN_CHARS = 60
+NAME_COLUMN_CHARS = 40
+REASON_COLUMN_CHARS = 48
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def format_table(outcomes: list[Outcome]) -> str:
     headers = ("dataset", "data type", "before", "after", "expected", "rejection reason", "report")
     rows = [
         (
-            _shorten(outcome.name, 44),
+            _shorten(outcome.name, NAME_COLUMN_CHARS),
             outcome.data_type,
             outcome.status_before,
             outcome.status_after,

@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import structlog
 import typer
@@ -31,7 +31,8 @@ import typer
 from gerra_emulator.demo.generate import CATALOG_FILE, DEMO_API_KEY, generate_catalog
 from gerra_emulator.demo.outcome import collect_outcomes, format_table
 
-log = structlog.get_logger(__name__)
+if TYPE_CHECKING:
+    from gerra_emulator.testing import EmulatorServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXIT_GATE_FAILED = 1
@@ -151,7 +152,7 @@ def demo(
 
 
 def _gate_and_report(
-    server, command: list[str], catalog_path: Path, directory: Path, rules_dir: Path, timeout_s: float
+    server: EmulatorServer, command: list[str], catalog_path: Path, directory: Path, rules_dir: Path, timeout_s: float
 ) -> int:
     state_dir = directory / "state"
     work_dir = directory / "work"
