@@ -35,7 +35,7 @@ def evaluate(
     cache: dict[str, Any] | None = None,
 ) -> Evaluation:
     """Run every suite that applies to `dataset` on `source` and reach a verdict."""
-    suites = rule_set.select(dataset)
+    suites = most_specific(rule_set.select(dataset))
     if not suites:
         log.warning("no_suite_applies", dataset_id=dataset.id, data_type=dataset.data_type)
         return decide([], [])
@@ -64,9 +64,19 @@ def evaluate(
     return decide(suites, results)
 
 
+def most_specific(suites: list[Any]) -> list[Any]:
+    """Drop every selected suite that another selected suite extends.
+
+    An extending suite already carries its base's rules, so running the base
+    as well would run each of them twice.
+    """
+    extended = {base for suite in suites for base in getattr(suite, "bases", [])}
+    return [suite for suite in suites if suite.suite not in extended]
+
+
 def evaluate_unopenable(dataset: DatasetInfo, rule_set: RuleSet, error: Exception) -> Evaluation:
     """Reject a dataset whose archive cannot be opened safely, naming the cause."""
-    suites = rule_set.select(dataset)
+    suites = most_specific(rule_set.select(dataset))
     result = CheckResult(
         check="archive.open",
         status=Status.FAILED,

@@ -237,7 +237,7 @@ class Gate:
             return GateOutcome(decision.dataset_id, "decided_elsewhere", decision.verdict, decision.reason, report,
                                cause=f"status is {outcome.observed_status}")
         action = "accepted" if decision.verdict == "accept" else "rejected"
-        log.info("decision_posted", dataset_id=decision.dataset_id, verdict=decision.verdict, post=outcome.kind)
+        log.info("dataset_decided", dataset_id=decision.dataset_id, verdict=decision.verdict, post=outcome.kind)
         return GateOutcome(decision.dataset_id, action, decision.verdict, decision.reason, report)
 
     def _hold(self, dataset_id: str, attempt: int, cause: str) -> GateOutcome:

@@ -72,6 +72,8 @@ def decide(suites: Sequence[Any], results: list[CheckResult]) -> Evaluation:
     policy_failures = []
     for suite in suites:
         max_warnings = _policy_value(suite, "max_warnings", None)
+        if _policy_value(suite, "reject_on", "error") == "warning":
+            max_warnings = 0
         warnings = [
             r for r in results
             if r.suite == suite.suite and r.status is Status.FAILED and r.severity is Severity.WARNING

@@ -55,10 +55,14 @@ def test_second_run_posts_nothing_again(real_emulator, tmp_path: Path) -> None:
 
     settings = _settings(real_emulator, tmp_path)
     run_once(settings)
-    calls_after_first = real_emulator.store.calls()
+    first = real_emulator.store.calls
     second = run_once(settings)
     assert second.pending == 0
-    assert real_emulator.store.calls() == calls_after_first
+    after = real_emulator.store.calls
+    assert after.accepted == first.accepted
+    assert after.rejected == first.rejected
+    assert sum(first.accepted.values()) == 2
+    assert sum(first.rejected.values()) == 3
 
 
 def test_dry_run_posts_nothing(real_emulator, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from worker.verdict import Verdict, decide
 @dataclass
 class _Policy:
     max_warnings: int | None = None
+    reject_on: str = "error"
 
 
 @dataclass
@@ -51,3 +52,9 @@ def test_too_many_warnings_reject_by_policy() -> None:
     evaluation = decide([suite], results)
     assert evaluation.verdict is Verdict.REJECT
     assert evaluation.policy_failures == ["suite s has 2 failed warnings, allowed at most 1"]
+
+
+def test_reject_on_warning_policy() -> None:
+    suite = _Suite(policy=_Policy(reject_on="warning"))
+    evaluation = decide([suite], [_result(Status.FAILED, Severity.WARNING)])
+    assert evaluation.verdict is Verdict.REJECT
