@@ -36,6 +36,12 @@ class Clock:
             self._offset_s += seconds
         return self.now()
 
+    def reset(self) -> datetime:
+        """Return to the real time."""
+        with self._lock:
+            self._offset_s = 0.0
+        return self.now()
+
     def set(self, moment: datetime) -> datetime:
         """Jump to an aware datetime; the clock keeps running from there."""
         if moment.tzinfo is None:

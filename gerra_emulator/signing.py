@@ -36,14 +36,16 @@ class TokenClaims:
 
     dataset_id: str
     expires_at: int
+    nonce: str
 
 
 class UrlSigner:
     """Mint and verify download tokens with a per-process secret key.
 
     A token is ``<base64url claims>.<hex HMAC-SHA256>``; the MAC covers the
-    dataset id, the storage link and the expiry, so a token minted for one
-    dataset cannot fetch another dataset's file.
+    dataset id, the storage link, the expiry and a random nonce, so a token
+    minted for one dataset cannot fetch another dataset's file, and every
+    call mints a different URL.
     """
 
     def __init__(self, secret: bytes | None = None) -> None:
@@ -51,9 +53,10 @@ class UrlSigner:
 
     def mint(self, dataset_id: str, link: str, expires_at: int) -> str:
         """Return a token for `link` that expires at `expires_at` (Unix seconds)."""
-        claims = json.dumps({"d": dataset_id, "e": expires_at}, separators=(",", ":")).encode()
+        nonce = secrets.token_hex(8)
+        claims = json.dumps({"d": dataset_id, "e": expires_at, "n": nonce}, separators=(",", ":")).encode()
         encoded = base64.urlsafe_b64encode(claims).rstrip(b"=").decode()
-        return f"{encoded}.{self._mac(dataset_id, link, expires_at)}"
+        return f"{encoded}.{self._mac(dataset_id, link, expires_at, nonce)}"
 
     def verify(self, token: str, link: str, now: float) -> TokenCheck:
         """Check `token` against the requested `link` at time `now` (Unix seconds).
@@ -65,15 +68,15 @@ class UrlSigner:
         if claims is None:
             return TokenCheck(TokenState.INVALID)
         mac = token.rpartition(".")[2]
-        expected = self._mac(claims.dataset_id, link, claims.expires_at)
+        expected = self._mac(claims.dataset_id, link, claims.expires_at, claims.nonce)
         if not hmac.compare_digest(mac, expected):
             return TokenCheck(TokenState.INVALID)
         if now >= claims.expires_at:
             return TokenCheck(TokenState.EXPIRED, claims.dataset_id)
         return TokenCheck(TokenState.VALID, claims.dataset_id)
 
-    def _mac(self, dataset_id: str, link: str, expires_at: int) -> str:
-        message = f"{dataset_id}\n{link}\n{expires_at}".encode()
+    def _mac(self, dataset_id: str, link: str, expires_at: int, nonce: str) -> str:
+        message = f"{dataset_id}\n{link}\n{expires_at}\n{nonce}".encode()
         return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
 
 
@@ -85,6 +88,6 @@ def read_claims(token: str) -> TokenClaims | None:
     try:
         padded = encoded + "=" * (-len(encoded) % 4)
         claims = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-        return TokenClaims(str(claims["d"]), int(claims["e"]))
+        return TokenClaims(str(claims["d"]), int(claims["e"]), str(claims["n"]))
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeEncodeError):
         return None

@@ -204,12 +204,17 @@ class Store:
         *,
         clock: Clock | None = None,
         signer: UrlSigner | None = None,
+        start_time: datetime | None = None,
     ) -> None:
         self.catalog = catalog
         self.clock = clock or Clock()
         self.signer = signer or UrlSigner()
         self._lock = threading.RLock()
-        self._engine = FaultEngine(faults or FaultOptions())
+        self._initial_faults = faults or FaultOptions()
+        self._start_time = start_time
+        self._engine = FaultEngine(self._initial_faults)
+        if start_time is not None:
+            self.clock.set(start_time)
         self._load()
 
     @classmethod
@@ -238,8 +243,14 @@ class Store:
         self._rejected: Counter[str] = Counter()
 
     def reset(self) -> None:
-        """Restore every dataset to its catalog state and clear the call counters."""
-        self._load()
+        """Restore the state at construction: datasets, counters, faults and clock."""
+        with self._lock:
+            self._engine = FaultEngine(self._initial_faults)
+            if self._start_time is not None:
+                self.clock.set(self._start_time)
+            else:
+                self.clock.reset()
+            self._load()
         log.info("emulator_reset", datasets=len(self._datasets))
 
     # Faults and settings

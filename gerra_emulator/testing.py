@@ -49,9 +49,7 @@ class EmulatorServer:
         start_time: datetime | None = None,
         **fault_options: Any,
     ) -> None:
-        self.store = Store(load_catalog(catalog_path), FaultOptions(**fault_options))
-        if start_time is not None:
-            self.store.set_clock(start_time)
+        self.store = Store(load_catalog(catalog_path), FaultOptions(**fault_options), start_time=start_time)
         self._server = BackgroundServer(self.store, host, port)
 
     @property

@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 
+REAL_CATALOG = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "real" / "catalog.json"
+
 ACME_KEY = "gerra_acme0000000000000001"
 OTHER_KEY = "gerra_other000000000000001"
 ACME_ORG = "660e8400-e29b-41d4-a716-446655440000"
