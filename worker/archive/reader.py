@@ -64,15 +64,17 @@ class MemberReader(io.RawIOBase):
         wanted = min(len(buffer), READ_CHUNK)
         if wanted == 0:
             return 0
-        data = _translate(self._name, lambda: self._inner.read(wanted))
+        try:
+            data = _translate(self._name, lambda: self._inner.read(wanted))
+        except ArchiveError as error:
+            # zipfile checks the CRC as soon as the extra byte arrives, so an
+            # inflating member first shows up as a CRC failure.
+            if self._inner.tell() > self._size:
+                raise self._inflation_error() from error
+            raise
         position = self._inner.tell()
         if position > self._size:
-            raise ArchiveError(
-                f"member {self._name} inflates beyond its declared size of"
-                f" {format_count(self._size)} bytes",
-                code=ErrorCode.ZIP_BOMB,
-                member=self._name,
-            )
+            raise self._inflation_error()
         if not data and position < self._size:
             raise ArchiveError(
                 f"member {self._name} ends after {format_count(position)} bytes, its header"
@@ -82,6 +84,13 @@ class MemberReader(io.RawIOBase):
             )
         buffer[: len(data)] = data
         return len(data)
+
+    def _inflation_error(self) -> ArchiveError:
+        return ArchiveError(
+            f"member {self._name} inflates beyond its declared size of {format_count(self._size)} bytes",
+            code=ErrorCode.ZIP_BOMB,
+            member=self._name,
+        )
 
     def close(self) -> None:
         if not self.closed:
@@ -109,6 +118,18 @@ def _translate(name: str, operation: Callable[[], T]) -> T:
     except zlib.error as error:
         raise ArchiveError(
             f"member {name} has invalid deflate data: {error}", code=ErrorCode.CORRUPT, member=name
+        ) from error
+    except UnicodeDecodeError as error:
+        raise ArchiveError(
+            f"member {name} has a local header name flagged as UTF-8 that is not valid UTF-8",
+            code=ErrorCode.CORRUPT,
+            member=name,
+        ) from error
+    except NotImplementedError as error:
+        raise ArchiveError(
+            f"member {name} needs a ZIP feature the gate cannot read: {error}",
+            code=ErrorCode.CORRUPT,
+            member=name,
         ) from error
     except EOFError as error:
         raise ArchiveError(

@@ -157,6 +157,9 @@ class ZipSource(DatasetSource):
             self._zip.close()
             raise
         super().__init__(path.name, list(self._inventory.members), work_dir)
+        # Only files this source extracted are reused; a file left in the work
+        # dir by an earlier run may come from another archive.
+        self._extracted: set[str] = set()
         log.info(
             "archive_opened",
             archive=path.name,
@@ -187,7 +190,7 @@ class ZipSource(DatasetSource):
         target = root / name
         if not target.resolve().is_relative_to(root.resolve()):
             raise ArchiveError(f"member {name} would extract outside the work dir", code=ErrorCode.PATH_TRAVERSAL)
-        if target.is_file() and target.stat().st_size == member.size:
+        if name in self._extracted and target.is_file():
             return target
 
         started = time.monotonic()
@@ -195,6 +198,7 @@ class ZipSource(DatasetSource):
         try:
             self._copy_member(name, part, target)
             os.replace(part, target)
+            self._extracted.add(name)
         except OSError as error:
             _remove_quietly(part)
             if isinstance(error, WorkDirError):
@@ -292,6 +296,11 @@ def _open_zip(path: Path) -> zipfile.ZipFile:
         code = ErrorCode.TRUNCATED if "runcated" in str(error) else ErrorCode.CORRUPT
         raise ArchiveError(
             f"archive {path.name} has a corrupt central directory: {error}", code=code
+        ) from error
+    except NotImplementedError as error:
+        raise ArchiveError(
+            f"archive {path.name} needs a ZIP feature the gate cannot read: {error}",
+            code=ErrorCode.CORRUPT,
         ) from error
     except UnicodeDecodeError as error:
         raise ArchiveError(
