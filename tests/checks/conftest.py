@@ -31,7 +31,7 @@ TASK = "pick the cube"
 class LeRobotBuilder:
     """A LeRobot dataset described in memory; edit its fields, then `write()` it to a folder.
 
-    `episodes[e]` holds the columns of episode e as NumPy arrays, so a test
+    `episodes[e]` contains the columns of episode e as NumPy arrays, so a test
     plants a defect by editing them (or `info`) before writing. The MP4
     members are placeholder bytes: these checks test presence, not decoding.
     """
@@ -94,9 +94,11 @@ class LeRobotBuilder:
             "fps": self.fps,
             "splits": {"train": f"0:{len(self.lengths)}"},
             "data_path": V3_DATA_PATH if self.is_v3 else V2_DATA_PATH,
-            "video_path": (V3_VIDEO_PATH if self.is_v3 else V2_VIDEO_PATH) if self.video_keys else None,
+            "video_path": None,
             "features": features,
         }
+        if self.video_keys:
+            info["video_path"] = V3_VIDEO_PATH if self.is_v3 else V2_VIDEO_PATH
         if not self.is_v3:
             info["total_videos"] = len(self.lengths) * len(self.video_keys)
             info["total_chunks"] = 1

@@ -238,9 +238,8 @@ def test_tables_unreadable(tmp_path, run_check) -> None:
     problems = {e.member: e.value for e in result.examples}
     assert problems["bad.jsonl"].startswith("2 lines are not valid JSON (first: line 2,")
     assert problems["deep.jsonl"] == "1 line is not valid JSON (first: line 1, nested too deeply)"
-    assert problems["bad.parquet"].startswith("it is not a readable Parquet file")
+    assert "smaller than the size reported by footer" in problems["bad.parquet"]
     assert problems["pointer.parquet"] == "it is a Git LFS pointer file, not table data"
-    assert problems["ragged.csv"].startswith("it is not a readable CSV file")
     assert "Expected 2 columns, got 3" in problems["ragged.csv"]
 
 

@@ -386,7 +386,7 @@ def test_index_break(lerobot, run_check) -> None:
     builder.episodes[2]["index"] += 1
     result = only(run_check(builder.write(), "lerobot.index_contiguous"))
     assert result.failed_count == 1
-    assert "1 break in 1 episodes (e.g. episode 2, data/chunk-000/episode_000002.parquet row 0: 8 -> 10)" in result.message
+    assert "1 break in 1 episode (e.g. episode 2, data/chunk-000/episode_000002.parquet row 0: 8 -> 10)" in result.message
 
 
 def test_index_start(lerobot, run_check) -> None:
@@ -451,7 +451,7 @@ def test_order_swapped_files(lerobot, run_check) -> None:
     result = only(run_check(builder.write(), "lerobot.episode_order"))
     assert result.status is Status.FAILED
     assert "the data goes back from episode 2 to 1 1 time" in result.message
-    assert "2 data files hold rows of another episode than their name says" in result.message
+    assert "2 data files contain rows of another episode than the one in their name" in result.message
     assert f"(e.g. {EPISODE_1} row 0 has episode_index 2)" in result.message
 
 
@@ -729,3 +729,31 @@ def test_real_so101_episodes(real_datasets_dir, run_check) -> None:
     assert [r.dataset_from_index for r in records] == [0, 373, 747, 1119]
     assert records[3].videos["observation.images.top"].from_timestamp == pytest.approx(37.3)
     assert json.dumps(sorted(records[0].videos)) == '["observation.images.front", "observation.images.top"]'
+
+
+def test_totals_tasks_unreadable(lerobot, run_check) -> None:
+    root = lerobot().write()
+    (root / "meta" / "tasks.jsonl").write_text(f"version https://git-lfs.github.com/spec/v1\noid sha256:{'d' * 64}\nsize 64\n")
+    result = only(run_check(root, "lerobot.info_totals"))
+    assert result.failed_count == 1
+    assert result.total_count == 4
+    assert "total_tasks cannot be compared: meta/tasks.jsonl is a Git LFS pointer file" in result.message
+
+
+def test_totals_tasks_from_data(lerobot, run_check) -> None:
+    builder = lerobot(version="v3.0")
+    builder.info["total_tasks"] = 2
+    root = builder.write()
+    (root / "meta" / "tasks.parquet").unlink()
+    result = only(run_check(root, "lerobot.info_totals"))
+    assert result.failed_count == 1
+    assert result.message == "1 of 3 totals in meta/info.json disagree with the data: total_tasks is 2 but there are 1 distinct task_index values"
+
+
+def test_shapes_no_data(lerobot, run_check) -> None:
+    root = lerobot().write()
+    for path in (root / "data").rglob("*.parquet"):
+        path.unlink()
+    result = only(run_check(root, "lerobot.feature_shapes"))
+    assert result.status is Status.FAILED
+    assert result.message == "cannot check column widths: no data files match data/chunk-*/episode_*.parquet"

@@ -71,7 +71,7 @@ def _float_or_none(value: Any) -> float | None:
 def read_episodes_jsonl(data: bytes, member: str = EPISODES_JSONL) -> list[EpisodeRecord]:
     """Parse a v2.x ``episodes.jsonl``, raising `EpisodesError` naming the first bad line."""
     if is_lfs_pointer(data):
-        raise EpisodesError(f"{member} is a Git LFS pointer file, not the episode list it stands for")
+        raise EpisodesError(f"{member} is a Git LFS pointer file, not the episode list; fetch the LFS objects before packing")
     records = []
     for number, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), start=1):
         if not line.strip():
@@ -152,7 +152,7 @@ def _v3_columns(schema: pa.Schema) -> list[str]:
 def read_episodes_parquet(data: bytes, member: str) -> list[EpisodeRecord]:
     """Parse one v3.0 episodes Parquet file, raising `EpisodesError` when it is unreadable."""
     if is_lfs_pointer(data):
-        raise EpisodesError(f"{member} is a Git LFS pointer file, not the episode table it stands for")
+        raise EpisodesError(f"{member} is a Git LFS pointer file, not the episode table; fetch the LFS objects before packing")
     try:
         parquet = pq.ParquetFile(pa.BufferReader(data))
         table = parquet.read(columns=_v3_columns(parquet.schema_arrow))
@@ -224,7 +224,7 @@ def read_task_count(source: Any, layout: LeRobotLayout) -> tuple[str, int] | Non
         return None
     data = _read_member(source, member)
     if is_lfs_pointer(data):
-        raise EpisodesError(f"{member} is a Git LFS pointer file, not the task list it stands for")
+        raise EpisodesError(f"{member} is a Git LFS pointer file, not the task list; fetch the LFS objects before packing")
     if not layout.is_v3:
         return member, sum(1 for line in data.splitlines() if line.strip())
     try:

@@ -181,6 +181,7 @@ def check_index_contiguous(ctx: Any, args: IndexArgs) -> list[CheckResult]:
         _, frames, (episode_index, index) = _load(ctx, name, args, ["episode_index", "index"])
     except Unavailable as stop:
         return [stop.result]
+
     groups = Groups.of(episode_index)
     violations = global_step_violations(groups, episode_index, index, step=1)
     first = int(index[groups.order[0]]) if len(index) else None
@@ -194,11 +195,12 @@ def check_index_contiguous(ctx: Any, args: IndexArgs) -> list[CheckResult]:
                 total_count=len(index),
             )
         ]
+
     parts = []
     examples = _step_examples(frames, violations, "index")
     if violations.count:
         parts.append(
-            f"{plural(violations.count, 'break')} in {len(violations.episodes_affected())} episodes "
+            f"{plural(violations.count, 'break')} in {plural(len(violations.episodes_affected()), 'episode')} "
             f"(e.g. {_where(examples[0])}: {examples[0].value})"
         )
     if wrong_start:
@@ -290,7 +292,7 @@ def _file_name_problems(layout: LeRobotLayout, frames: FrameData, episode_index:
     member, row = locate(wrong_rows[0])
     wrong_files = {locate(r)[0] for r in wrong_rows}
     problem = (
-        f"{plural(len(wrong_files), 'data file')} hold rows of another episode than their name says "
+        f"{plural(len(wrong_files), 'data file')} contain rows of another episode than the one in their name "
         f"(e.g. {member} row {row} has episode_index {episode_index[wrong_rows[0]]})"
     )
     return [problem], [Example(member=member, row=row, column="episode_index", value=int(episode_index[wrong_rows[0]]))]
@@ -303,6 +305,7 @@ def check_episode_order(ctx: Any, args: LayoutArgs) -> list[CheckResult]:
         layout, frames, (episode_index,) = _load(ctx, name, args, ["episode_index"])
     except Unavailable as stop:
         return [stop.result]
+
     problems: list[str] = []
     examples: list[Example] = []
     starts, run_episodes = episode_runs(episode_index)
@@ -319,6 +322,7 @@ def check_episode_order(ctx: Any, args: LayoutArgs) -> list[CheckResult]:
     split = values[counts > 1]
     if len(split):
         problems.append(f"{plural(len(split), 'episode')} split into several blocks of rows ({index_ranges(split)})")
+
     if not layout.is_v3:
         file_problems, file_examples = _file_name_problems(layout, frames, episode_index)
         problems += file_problems
@@ -328,6 +332,7 @@ def check_episode_order(ctx: Any, args: LayoutArgs) -> list[CheckResult]:
         problems += _metadata_order_problems(records)
     except Unavailable:
         pass  # lerobot.episode_lengths reports missing or unreadable episodes metadata
+
     total = len(np.unique(episode_index))
     if not problems:
         return [passed(name, f"all {plural(total, 'episode')} appear in increasing order", failed_count=0, total_count=total)]
@@ -426,6 +431,7 @@ def check_v3_indices(ctx: Any, args: V3IndicesArgs) -> list[CheckResult]:
         _, frames, (episode_index, index) = _load(ctx, name, args, ["episode_index", "index"])
     except Unavailable as stop:
         return [stop.result]
+
     tolerance = args.tolerance_frames / layout.fps
     problems = _v3_row_problems(layout, frames, records, episode_index, index)
     problems += _v3_video_problems(layout, records, tolerance)
@@ -439,6 +445,7 @@ def check_v3_indices(ctx: Any, args: V3IndicesArgs) -> list[CheckResult]:
                 total_count=total,
             )
         ]
+
     bad = sorted({e for e, _ in problems})
     shown = "; ".join(text for _, text in problems[:3])
     more = f"; and {len(problems) - 3} more" if len(problems) > 3 else ""
@@ -533,7 +540,11 @@ def check_finite_values(ctx: Any, args: ValueColumnsArgs) -> list[CheckResult]:
 
 
 def _kinds(nan: int, inf: int) -> str:
-    parts = ([f"{number(nan)} NaN"] if nan else []) + ([f"{number(inf)} infinite"] if inf else [])
+    parts = []
+    if nan:
+        parts.append(f"{number(nan)} NaN")
+    if inf:
+        parts.append(f"{number(inf)} infinite")
     return ", ".join(parts)
 
 

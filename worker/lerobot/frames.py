@@ -1,9 +1,9 @@
 """Columns of a LeRobot dataset's frame data, read in bulk from its Parquet files.
 
-Checks ask for the few columns they need. Each data file is read once per
-batch of new columns and every column is kept as one NumPy array over the
-whole dataset, with the rows of all files concatenated in episode order, so
-per-episode work is vectorised instead of looping over rows.
+Checks ask for the columns they need, and each data file is read once per
+batch of new columns. Every column is kept as one NumPy array over the whole
+dataset, with the rows of all files concatenated in episode order. Per-episode
+work is then a few vectorised passes instead of a loop over rows.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class Groups:
     """Rows grouped by episode index, keeping each episode's rows in file order.
 
     `order` is a stable sort permutation of the rows by episode index; group
-    ``g`` is ``order[starts[g]:starts[g] + counts[g]]`` and holds episode
+    ``g`` is ``order[starts[g]:starts[g] + counts[g]]``, the rows of episode
     ``episodes[g]``.
     """
 

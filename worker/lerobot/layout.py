@@ -7,8 +7,8 @@ LeRobot stores episodes in three layouts, distinguished by `codebase_version`:
   one MP4 per episode and camera, where ``episode_chunk`` is
   ``episode_index // chunks_size``. Episode metadata is ``meta/episodes.jsonl``.
 - v3.0 packs many episodes into ``data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet``
-  and many episodes into each MP4. Which file holds an episode, and where in
-  that video it starts and ends, is only in ``meta/episodes/**/*.parquet``.
+  and many episodes into each MP4. Only ``meta/episodes/**/*.parquet`` records
+  which file contains an episode, and where in that video it starts and ends.
 """
 
 from __future__ import annotations
@@ -228,7 +228,7 @@ class LeRobotLayout(BaseModel):
         return {name: int(value) for name, value in match.groupdict().items()}
 
     def expected_data_files(self, episodes: Iterable[Any] | None = None) -> dict[str, list[int]]:
-        """Map each data member the layout declares to the episodes it holds.
+        """Map each data member the layout declares to the episodes stored in it.
 
         `episodes` are records from `worker.lerobot.episodes` (anything with
         `episode_index`, and for v3.0 `data_chunk_index`/`data_file_index`).
@@ -267,16 +267,12 @@ class LeRobotLayout(BaseModel):
         for record in episodes or []:
             for key in keys:
                 span = record.videos.get(key)
-                chunk = span.chunk_index if span is not None and span.chunk_index is not None else 0
-                file = span.file_index if span is not None and span.file_index is not None else 0
+                if span is None:
+                    expected.append(ExpectedVideo(record.episode_index, key, self.video_file_v3(key, 0, 0)))
+                    continue
+                member = self.video_file_v3(key, span.chunk_index or 0, span.file_index or 0)
                 expected.append(
-                    ExpectedVideo(
-                        record.episode_index,
-                        key,
-                        self.video_file_v3(key, chunk, file),
-                        span.from_timestamp if span is not None else None,
-                        span.to_timestamp if span is not None else None,
-                    )
+                    ExpectedVideo(record.episode_index, key, member, span.from_timestamp, span.to_timestamp)
                 )
         return expected
 
@@ -430,7 +426,7 @@ def read_layout(source: DatasetSource) -> LeRobotLayout | None:
     except ArchiveError as error:
         raise LayoutError([f"{member} cannot be read from the archive: {error}"]) from error
     if is_lfs_pointer(data):
-        raise LayoutError([f"{member} is a Git LFS pointer file, not the JSON it stands for"])
+        raise LayoutError([f"{member} is a Git LFS pointer file, not JSON; fetch the LFS objects before packing"])
     try:
         info = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:

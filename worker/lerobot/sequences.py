@@ -17,9 +17,9 @@ from worker.lerobot.frames import Groups
 class StepViolations:
     """Consecutive rows whose step differs from the expected one.
 
-    `rows` are row numbers over the whole dataset (before grouping) of the
-    row after each bad step; `previous` and `values` are the two values of the
-    step, and `episodes` the episode each bad step is in.
+    `rows` are the dataset row numbers (before grouping) of the row after
+    each bad step. `previous` and `values` are the two values of the step,
+    and `episodes` is the episode of each bad step.
     """
 
     rows: np.ndarray

@@ -108,6 +108,20 @@ def _count_videos(ctx: Any, layout: LeRobotLayout) -> int:
     return len(ctx.source.glob(pattern)) if pattern else 0
 
 
+def _task_total(ctx: Any, layout: LeRobotLayout, frames: FrameData) -> tuple[int, str]:
+    """Count tasks in the tasks file, or distinct task_index values when there is none.
+
+    Raises `EpisodesError` when the tasks file exists but is unreadable.
+    """
+    counted = read_task_count(ctx.source, layout)
+    if counted is not None:
+        member, count = counted
+        return count, f"tasks in {member}"
+    if frames.members_missing("task_index"):
+        return 0, "task_index values, because no tasks file or task_index column exists"
+    return len(np.unique(frames.array("task_index"))), "distinct task_index values"
+
+
 @register("lerobot.info_totals", args=LayoutArgs)
 def check_info_totals(ctx: Any, args: LayoutArgs) -> list[CheckResult]:
     """Check that total_episodes, total_frames, total_tasks and total_videos in info.json agree with the data."""
@@ -120,49 +134,42 @@ def check_info_totals(ctx: Any, args: LayoutArgs) -> list[CheckResult]:
         return [stop.result]
 
     # (key, declared, actual, what the actual number counts)
-    comparisons: list[tuple[str, int, int | None, str]] = [
+    comparisons: list[tuple[str, int, int, str]] = [
         ("total_episodes", layout.total_episodes, len(np.unique(episode_index)), "episodes in the data"),
         ("total_frames", layout.total_frames, frames.num_rows, "frames in the data"),
     ]
-    notes = []
+    uncomparable = []
     if layout.total_tasks is not None:
         try:
-            tasks = read_task_count(ctx.source, layout)
+            count, what = _task_total(ctx, layout, frames)
+            comparisons.append(("total_tasks", layout.total_tasks, count, what))
         except EpisodesError as error:
-            tasks = None
-            notes.append(f"total_tasks not compared: {error}")
-        if tasks is not None:
-            comparisons.append(("total_tasks", layout.total_tasks, tasks[1], f"tasks in {tasks[0]}"))
-        elif not notes:
-            task_index = need_array(frames, name, "task_index") if "task_index" in frames.arrow else None
-            if task_index is not None:
-                distinct = len(np.unique(task_index))
-                comparisons.append(("total_tasks", layout.total_tasks, distinct, "distinct task_index values"))
+            uncomparable.append(f"total_tasks cannot be compared: {error}")
     if layout.total_videos is not None and layout.video_path is not None:
         comparisons.append(("total_videos", layout.total_videos, _count_videos(ctx, layout), "video files"))
 
-    wrong = [(k, d, a, what) for k, d, a, what in comparisons if a is not None and d != a]
+    problems = [f"{k} is {number(d)} but there are {number(a)} {what}" for k, d, a, what in comparisons if d != a]
+    problems += uncomparable
+    checked = len(comparisons) + len(uncomparable)
     observed = {k: a for k, _, a, _ in comparisons}
-    expected = {k: d for k, d, _, _ in comparisons}
-    if wrong:
-        parts = [f"{k} is {number(d)} but there are {number(a)} {what}" for k, d, a, what in wrong]  # type: ignore[arg-type]
+    if problems:
         return [
             failed(
                 name,
-                f"{len(wrong)} of {len(comparisons)} totals in {INFO_PATH} disagree with the data: " + "; ".join(parts + notes),
-                failed_count=len(wrong),
-                total_count=len(comparisons),
+                f"{len(problems)} of {checked} totals in {INFO_PATH} disagree with the data: " + "; ".join(problems),
+                failed_count=len(problems),
+                total_count=checked,
                 observed=observed,
-                expected=expected,
+                expected={k: d for k, d, _, _ in comparisons},
             )
         ]
     summary = ", ".join(f"{k} {number(d)}" for k, d, _, _ in comparisons)
     return [
         passed(
             name,
-            f"all {len(comparisons)} totals agree with the data ({summary})" + ("; " + "; ".join(notes) if notes else ""),
+            f"all {checked} totals agree with the data ({summary})",
             failed_count=0,
-            total_count=len(comparisons),
+            total_count=checked,
             observed=observed,
         )
     ]
@@ -174,7 +181,7 @@ class SplitsArgs(LayoutArgs):
 
 @register("lerobot.splits", args=SplitsArgs)
 def check_splits(ctx: Any, args: SplitsArgs) -> list[CheckResult]:
-    """Check that the splits in info.json cover every episode 0 .. total_episodes-1 exactly once."""
+    """Check that the splits in info.json cover every episode 0 .. total_episodes-1 once (at least once with allow_overlap)."""
     name = "lerobot.splits"
     try:
         layout = need_layout(ctx, name, args.require_layout)
@@ -231,7 +238,7 @@ def _names_problem(feature: Any) -> str | None:
 
 
 def _width_of(field_type: pa.DataType) -> int | None:
-    """Return the values per frame a column type fixes, or None when only the data tells."""
+    """Return the values per frame that a column type fixes, or None for variable-length lists."""
     if pa.types.is_fixed_size_list(field_type):
         return field_type.list_size
     if pa.types.is_list(field_type) or pa.types.is_large_list(field_type):
@@ -289,11 +296,11 @@ def check_feature_shapes(ctx: Any, args: LayoutArgs) -> list[CheckResult]:
     # multi-axis feature as nested lists whose layout LeRobot leaves open.
     data_features = [f for f in layout.features.values() if not f.is_visual and len(f.shape) == 1]
     frames = load_frames(ctx, layout, [f.key for f in data_features])
-    note = ""
+    blocker = None
     if not frames.members:
-        note = f"column widths not checked: no data files match {layout.data_glob()}"
+        blocker = f"no data files match {layout.data_glob()}"
     elif frames.unreadable:
-        note = f"column widths not checked: {describe_unreadable(frames)}"
+        blocker = describe_unreadable(frames)
     else:
         for feature in data_features:
             missing = frames.members_missing(feature.key)
@@ -308,17 +315,20 @@ def check_feature_shapes(ctx: Any, args: LayoutArgs) -> list[CheckResult]:
                 examples += width_examples
 
     total = len(layout.features)
-    if problems or (note and not frames.members) or frames.unreadable:
-        text = "; ".join(problems + ([note] if note else []))
-        lead = f"{len(bad_features)} of {total} features disagree with their shape: " if problems else "cannot check: "
+    if problems:
+        note = f"; column widths not checked: {blocker}" if blocker else ""
+        message = f"{len(bad_features)} of {total} features disagree with their shape: " + "; ".join(problems) + note
+    elif blocker:
+        message = f"cannot check column widths: {blocker}"
+    if problems or blocker:
         return [
             failed(
                 name,
-                lead + text,
+                message,
                 failed_count=len(bad_features),
                 total_count=total,
                 examples=examples[:MAX_EXAMPLES],
-                details={"problems": problems, "note": note},
+                details={"problems": problems, "widths_not_checked": blocker},
             )
         ]
     return [passed(name, f"all {total} features agree with their names and data widths", failed_count=0, total_count=total)]
