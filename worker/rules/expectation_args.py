@@ -8,6 +8,7 @@ mistyped arguments exactly as great-expectations would when the rule runs.
 from __future__ import annotations
 
 import os
+import warnings
 from functools import lru_cache
 from typing import Any
 
@@ -97,7 +98,11 @@ def _instantiate(cls: type, expectation: str, kwargs: dict[str, Any], allowed: f
     from great_expectations.compatibility.pydantic import ValidationError
 
     try:
-        cls(**kwargs)
+        with warnings.catch_warnings():
+            # YAML can only express string row conditions, which
+            # great-expectations 1.9+ marks as deprecated on every use.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            cls(**kwargs)
     except ValidationError as error:
         return _issues_from(error.errors(), expectation, kwargs, allowed)
     except Exception as error:  # noqa: BLE001
@@ -145,6 +150,10 @@ def _issues_from(
 ) -> list[Issue]:
     issues: list[Issue] = []
     seen: set[tuple[Any, ...]] = set()
+    if any(tuple(error["loc"]) != ("__root__",) for error in errors):
+        # Root validators also run when a field failed, and then report the
+        # field as absent ("min_value and max_value cannot both be None").
+        errors = [error for error in errors if tuple(error["loc"]) != ("__root__",)]
     for error in errors:
         location = tuple(error["loc"])
         # A union-typed argument reports one error per member type; the

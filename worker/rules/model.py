@@ -27,7 +27,6 @@ from pydantic import (
     Tag,
     ValidationInfo,
     WithJsonSchema,
-    field_validator,
     model_validator,
 )
 
@@ -323,21 +322,12 @@ class ResolvedSuite(_SuiteFields):
     (base rules first, each override at the position of the rule it
     replaces); the engine runs `enabled_rules`. `bases` names the inherited
     suites, nearest first. `file` and `line` locate the suite's document.
+    Rule ids are unique within a resolved suite; the loader rejects a suite
+    document that repeats one.
     """
 
     variables: dict[str, Any] = Field(default_factory=dict)
     bases: list[str] = Field(default_factory=list)
     file: Path
     line: int = 1
-
-    @field_validator("rules")
-    @classmethod
-    def _unique_ids(cls, rules: list[Rule]) -> list[Rule]:
-        seen: set[str] = set()
-        for rule in rules:
-            if rule.id is not None and rule.id in seen:
-                raise ValueError(f"rule id {rule.id!r} appears twice")
-            if rule.id is not None:
-                seen.add(rule.id)
-        return rules
 
