@@ -352,7 +352,7 @@ def test_real_so101_resets(real_datasets_dir: Path) -> None:
     archive = real_datasets_dir / "so101-record-v30.zip"
     whole = run("telemetry.time_monotonic", archive, members=["data/**/*.parquet"])
     grouped = run("telemetry.time_monotonic", archive, members=["data/**/*.parquet"], group_by="episode_index")
-    # The v3.0 file holds 4 episodes whose timestamps each restart at 0.
+    # The v3.0 file contains 4 episodes whose timestamps each restart at 0.
     assert whole.failed_count == 3
     assert grouped.status is Status.PASSED
     assert np.array([e.row for e in whole.examples]).tolist() == [373, 747, 1119]

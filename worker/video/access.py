@@ -3,7 +3,7 @@
 PyAV needs a real file, so a video inside a ZIP archive is extracted into the
 work folder first. Small extracted videos stay there for the next check of
 the same dataset; large ones are deleted after use, so a 250 MB delivery
-never holds every video twice on disk.
+never needs its videos twice on disk.
 """
 
 from __future__ import annotations

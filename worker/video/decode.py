@@ -21,7 +21,7 @@ class DecodeReport:
     """Outcome of decoding one file.
 
     `complete` is true when the decoder reached the end of the stream. It is
-    false when the decoder failed (`error` says why) or when the time budget
+    false when the decoder failed (`error` gives the reason) or when the time budget
     ran out first (`timed_out`). `packets` counts the compressed packets read
     from the container, so in ``"keyframes"`` and ``"packets"`` modes it still
     covers every frame.

@@ -1,10 +1,11 @@
 """Find near-black and frozen frames in a sample of decoded frames.
 
 Thresholds are in gray levels (0 to 255, full range) measured on frames
-scaled to 64 pixels wide. On the 8 AV1 videos of a real LeRobot delivery
-(a mostly static head camera), consecutive frames differ by a mean of 0.34
-to 0.45 gray levels; differences below 0.25 never ran longer than one frame
-pair, while a re-encoded repeated frame differs by exactly 0.
+scaled to 64 pixels wide. The 8 AV1 videos of the real G1 LeRobot delivery
+come from a mostly static head camera. There, consecutive frames differ by a
+median of 0.34 to 0.45 gray levels, and differences below 0.25 never ran
+longer than one frame pair. A repeated frame re-encoded with H.264 differs
+by exactly 0.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The videos a LeRobot dataset declares, with what `meta/info.json` says about them."""
+"""The videos a LeRobot dataset declares, with the properties `meta/info.json` declares for them."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ DECLARED_PROPERTIES = {
 
 
 class LayoutUnusable(Exception):
-    """The dataset has no usable LeRobot layout; the message says why, for a SKIPPED result."""
+    """The dataset has no usable LeRobot layout; the message gives the reason for a SKIPPED result."""
 
 
 @dataclass(frozen=True)

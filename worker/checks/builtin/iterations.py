@@ -130,17 +130,20 @@ def check_regeneration_addresses_parent(ctx: CheckContext, args: RegenerationArg
     current = next((i for i in iteration_list(ctx.iterations) if read_field(i, "dataset_id") == ctx.dataset.id), None)
     if current is None:
         return _skipped(check, f"dataset {ctx.dataset.id} is not in its own iteration history")
+
     parent_id = read_field(current, "parent_dataset_id")
     if not parent_id:
         return _skipped(check, f"version {read_field(current, 'version')} has no parent version")
     prior = (ctx.cache.get(PRIOR_RESULTS_KEY) or {}).get(parent_id)
     if prior is None:
         return _skipped(check, f"no recorded verdict of the parent version {parent_id}")
+
     parent_failed = [name for name in args.checks if any(_is_failure(r) for r in _matching(prior, name))]
     label = f"v{read_field(current, 'version')} (regenerated because: {read_field(current, 'regeneration_reason') or 'not stated'})"
     details: dict[str, Any] = {"parent_dataset_id": parent_id, "parent_failed": parent_failed, "now": {}}
     if not parent_failed:
         return [passed(check, f"the parent version failed none of {', '.join(args.checks)}", total_count=0, details=details)]
+
     still_failing, unknown, errors = [], [], []
     for name in parent_failed:
         results = _current_results(ctx, name, args.check_args.get(name))

@@ -78,6 +78,7 @@ def check_consistency(ctx: CheckContext, args: ConsistencyArgs) -> list[CheckRes
     check = "metadata.consistency"
     metadata = ctx.dataset.metadata or {}
     content = _ContentFacts(ctx, args.video_members)
+
     comparisons: list[Comparison] = []
     for key in args.episode_keys:
         if key in metadata:
@@ -94,6 +95,7 @@ def check_consistency(ctx: CheckContext, args: ConsistencyArgs) -> list[CheckRes
     if args.fps_key in metadata:
         stated = metadata[args.fps_key]
         comparisons += [Comparison(args.fps_key, stated, f, _close(stated, f.value, args.fps_tolerance)) for f in content.fps()]
+
     details = {
         "compared": [
             {"key": c.key, "metadata": c.stated, "content": c.fact.value, "source": c.fact.source, "agrees": c.agrees}
@@ -104,6 +106,7 @@ def check_consistency(ctx: CheckContext, args: ConsistencyArgs) -> list[CheckRes
     if not comparisons:
         message = "no fact is stated by both the metadata and the content"
         return [CheckResult(check=check, status=Status.SKIPPED, message=message, details=details)]
+
     disagreements = [c for c in comparisons if not c.agrees]
     if not disagreements:
         agreed = ", ".join(dict.fromkeys(f"{c.key} {_show(c.stated, c.fact.unit)}" for c in comparisons))
@@ -150,7 +153,7 @@ def _duration_allowance(stated: Any, args: ConsistencyArgs) -> float:
 
 
 class _ContentFacts:
-    """Facts read from the dataset's files on first use; `notes` says why a fact is unavailable."""
+    """Facts read from the dataset's files on first use; `notes` explains each fact that is unavailable."""
 
     def __init__(self, ctx: CheckContext, video_glob: str) -> None:
         self.ctx = ctx
@@ -261,7 +264,7 @@ class RequiredKeysArgs(BaseModel):
 
 @register("metadata.required_keys", args=RequiredKeysArgs)
 def check_required_keys(ctx: CheckContext, args: RequiredKeysArgs) -> list[CheckResult]:
-    """Fail when a required metadata key is missing or holds a value of the wrong type."""
+    """Fail when a required metadata key is missing or its value has the wrong type."""
     check = "metadata.required_keys"
     metadata = ctx.dataset.metadata or {}
     missing = [key for key in args.keys if key not in metadata]
@@ -274,9 +277,11 @@ def check_required_keys(ctx: CheckContext, args: RequiredKeysArgs) -> list[Check
             continue
         if not _TYPE_TESTS[kind](value):
             wrong.append((key, value, kind))
+
     total = len(args.keys)
     if not missing and not wrong:
         return [passed(check, f"metadata has all {total} required keys with the expected types", failed_count=0, total_count=total)]
+
     parts = []
     if missing:
         parts.append(f"metadata is missing {len(missing)} of {total} required keys ({', '.join(missing)})")

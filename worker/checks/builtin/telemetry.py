@@ -2,7 +2,7 @@
 
 Tables are CSV, Parquet or JSON Lines members read with pyarrow, one column
 set at a time. A time column may hold float seconds, integers (nanoseconds
-unless `time_unit` says otherwise), Arrow timestamps or ISO 8601 strings.
+unless `time_unit` names another unit), Arrow timestamps or ISO 8601 strings.
 Every time is converted to integer nanoseconds, so differences between
 epoch-based times keep their precision. With `group_by` (for example
 ``episode_index``), each run of equal group values is a separate series and
@@ -143,7 +143,7 @@ def load_series(ctx: CheckContext, member: str, args: _TableArgs) -> TimeSeries:
     """Read one table's time column (and group column), once per dataset and settings.
 
     Raises `ArchiveError` when the table is unreadable or lacks a column, and
-    ValueError when the time column holds no times.
+    ValueError when the time column contains no times.
     """
     cache: dict[tuple[Any, ...], TimeSeries | Exception] = ctx.cache.setdefault(_SERIES_CACHE_KEY, {})
     key = (member, args.time_column, args.time_unit, args.group_by)
@@ -231,6 +231,7 @@ def check_time_monotonic(ctx: CheckContext, args: TimeMonotonicArgs) -> list[Che
     if isinstance(loaded, str):
         return _skipped(check, loaded)
     series_list, unreadable = loaded
+
     examples: list[Example] = []
     violations = steps_total = invalid_total = 0
     faulty_tables: set[str] = set()
@@ -248,6 +249,7 @@ def check_time_monotonic(ctx: CheckContext, args: TimeMonotonicArgs) -> list[Che
             Example(member=series.member, row=int(row), column=args.time_column, value=None)
             for row in series.invalid_rows[:MAX_EXAMPLES]
         )
+
     tables = len(series_list) + len(unreadable)
     order = "strictly increasing" if args.strict else "non-decreasing"
     if not (violations or invalid_total or unreadable):
@@ -260,6 +262,7 @@ def check_time_monotonic(ctx: CheckContext, args: TimeMonotonicArgs) -> list[Che
                 total_count=steps_total,
             )
         ]
+
     problems = []
     if violations or invalid_total:
         found = []
@@ -332,6 +335,7 @@ def check_sampling_rate(ctx: CheckContext, args: SamplingRateArgs) -> list[Check
     nominal = nominal_rate_hz(ctx, args.rate_hz)
     if nominal is None:
         return _skipped(check, "no nominal rate: set rate_hz in the rule (the dataset has no LeRobot fps)")
+
     loaded = _load_all(ctx, args)
     if isinstance(loaded, str):
         return _skipped(check, loaded)
@@ -352,6 +356,7 @@ def check_sampling_rate(ctx: CheckContext, args: SamplingRateArgs) -> list[Check
                 text = f"{label} median interval {format_duration(median_ns)} ({rate:.2f} Hz)"
                 example = Example(member=series.member, episode=_as_episode(args.group_by, group), column=args.time_column, value=round(rate, 3))
                 findings.append((text, example))
+
     noun = "series" if args.group_by else "tables"
     tolerance = f"nominal {nominal:g} Hz, tolerance {args.tolerance_pct:g}%"
     if findings or unreadable:
@@ -406,6 +411,7 @@ def check_gaps(ctx: CheckContext, args: GapsArgs) -> list[CheckResult]:
     if isinstance(loaded, str):
         return _skipped(check, loaded)
     series_list, unreadable = loaded
+
     nominal = nominal_rate_hz(ctx, args.rate_hz) if args.max_gap_s is None else None
     gaps: list[tuple[float, Example, str]] = []
     steps_total = 0
@@ -422,10 +428,12 @@ def check_gaps(ctx: CheckContext, args: GapsArgs) -> list[CheckResult]:
             start = series.times_ns[int(np.searchsorted(series.rows, row)) - 1]
             example = Example(member=series.member, row=row, column=args.time_column, value=round(float(steps[index]) / 1e9, 6))
             gaps.append((float(steps[index]), example, series.format_time(int(start))))
+
     tables = len(series_list) + len(unreadable)
     if not gaps and not unreadable:
         return [passed(check, f"no gap over the limit in {_count(steps_total, 'interval')} of {_count(tables, 'table')}",
                        column=args.time_column, failed_count=0, total_count=steps_total, details={"limits_s": limits})]
+
     parts = []
     if gaps:
         gaps.sort(key=lambda gap: -gap[0])

@@ -28,10 +28,11 @@ from worker.video.probe import VideoOpenError, VideoProbe, normalize_codec
 log = structlog.get_logger(__name__)
 
 DEFAULT_VIDEO_GLOB = "**/*.mp4"
-# Wall-clock seconds `video.decodes` spends on full decoding per dataset. A
-# full decode of the 8 AV1 640x480 videos of a 2,868-frame LeRobot dataset
-# took 4 to 7 s on a 2-core machine; videos left when the budget runs out are
-# demuxed only.
+# Wall-clock seconds `video.decodes` spends on full decoding per dataset.
+# Videos left when the budget runs out are demuxed only. A full decode of the
+# 8 AV1 640x480 videos (2,868 frames) of the real G1 LeRobot delivery took
+# 4.2 to 4.5 s on an idle 2-core AMD EPYC VM, and 13 to 22 s on the same VM
+# under a load average of 9.
 DEFAULT_DECODE_BUDGET_S = 20.0
 
 
@@ -77,6 +78,7 @@ def check_decodes(ctx: CheckContext, args: DecodesArgs) -> list[CheckResult]:
     members = [m.name for m in ctx.source.glob(args.members)]
     if not members:
         return _no_members(check, args.members)
+
     budget_s = time_budget_s(ctx, args.time_budget_s)
     started = time.monotonic()
     findings: list[Finding] = []
@@ -93,6 +95,7 @@ def check_decodes(ctx: CheckContext, args: DecodesArgs) -> list[CheckResult]:
             coverage["partial"] += 1
         else:
             coverage[record["mode"]] += 1
+
     elapsed_s = round(time.monotonic() - started, 3)
     log.debug("videos_decoded", dataset_id=ctx.dataset.id, videos=len(members), elapsed_s=elapsed_s, **coverage)
     details = {"coverage": coverage, "elapsed_s": elapsed_s, "time_budget_s": budget_s, "videos": per_video}
@@ -283,6 +286,7 @@ def check_lerobot_episode_length(ctx: CheckContext, args: EpisodeLengthArgs) -> 
     lengths = declared.lengths()
     if not lengths:
         return _skipped(check, "the episodes metadata states no episode lengths")
+
     fps = declared.layout.fps
     present = [v for v in declared.videos if ctx.source.member(v.member) is not None and v.episode_index in lengths]
     missing = sum(1 for v in declared.videos if ctx.source.member(v.member) is None)
@@ -290,6 +294,7 @@ def check_lerobot_episode_length(ctx: CheckContext, args: EpisodeLengthArgs) -> 
         return _skipped(
             check, f"none of the {len(declared.videos)} declared episode videos with a stated length is in the archive"
         )
+
     findings: list[Finding] = []
     times_by_member: dict[str, list[float] | Exception] = {}
     for video in present:
@@ -304,6 +309,7 @@ def check_lerobot_episode_length(ctx: CheckContext, args: EpisodeLengthArgs) -> 
             findings.append(_unreadable(video.member, times, video.episode_index))
             continue
         findings.extend(_span_length(video, times, length, fps, args.tolerance_frames))
+
     details = {"checked_videos": len(present), "missing_videos": missing, "count": args.count, "fps": fps}
     note = f"; {missing} declared videos are missing and not checked" if missing else ""
     return [
@@ -403,6 +409,7 @@ def check_duration_matches_metadata(ctx: CheckContext, args: DurationArgs) -> li
                 observed=stated,
             )
         ]
+
     members = [m.name for m in ctx.source.glob(args.members)]
     if not members:
         return [
@@ -415,6 +422,7 @@ def check_duration_matches_metadata(ctx: CheckContext, args: DurationArgs) -> li
                 total_count=0,
             )
         ]
+
     allowed_s = max(args.tolerance_s, (args.tolerance_pct or 0.0) / 100 * abs(stated))
     durations, findings = _durations(ctx, members)
     tolerance_text = f"tolerance {allowed_s:g} s"
@@ -428,6 +436,7 @@ def check_duration_matches_metadata(ctx: CheckContext, args: DurationArgs) -> li
             if abs(duration - stated) > allowed_s:
                 text = f"duration {duration:.2f} s, metadata {key} {stated} s ({tolerance_text})"
                 findings.append(Finding(member, text, column="duration_s", value=round(duration, 3)))
+
     result = summarize(
         check,
         findings,
@@ -519,6 +528,7 @@ def _sampled_check(ctx, check, args, plan_for, judge, *, fault: str, ok_text: st
     members = [m.name for m in ctx.source.glob(args.members)]
     if not members:
         return _no_members(check, args.members)
+
     budget_s = time_budget_s(ctx, args.time_budget_s)
     started = time.monotonic()
     findings: list[Finding] = []
@@ -542,6 +552,7 @@ def _sampled_check(ctx, check, args, plan_for, judge, *, fault: str, ok_text: st
         finding = judge(member, sample)
         if finding is not None:
             findings.append(finding)
+
     checked = len(members) - len(not_sampled)
     note = f"; {len(not_sampled)} videos not sampled within the {budget_s:g} s budget" if not_sampled else ""
     details = {"sampled": sampled, "not_sampled": not_sampled, "elapsed_s": round(time.monotonic() - started, 3)}
