@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -136,3 +137,11 @@ def test_decision_input_checked(client: GerraClient, real_emulator: Any) -> None
     with pytest.raises(ValueError, match="non-blank reason"):
         post_decision(client, STUBS_PENDING, "reject", " ")
     assert real_emulator.store.calls.requests["reject"] == 0
+
+
+def test_concurrent_accepts_post_once(client: GerraClient, real_emulator: Any) -> None:
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(lambda _: post_decision(client, STUBS_PENDING, "accept"), range(2)))
+    assert sorted(outcome.kind for outcome in outcomes) == ["decided_elsewhere", "posted"]
+    assert {outcome.observed_status for outcome in outcomes} == {"accepted"}
+    assert real_emulator.store.calls.status_changes(STUBS_PENDING) == 1

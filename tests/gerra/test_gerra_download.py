@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from real_ids import COCKATOO_V1_PENDING, STUBS_PENDING
+from real_ids import COCKATOO_V1_PENDING, G1_PENDING, STUBS_PENDING
 from structlog.testing import capture_logs
 
 from worker.gerra.client import GerraClient
@@ -230,3 +231,18 @@ def test_download_retries_storage_5xx(client: GerraClient, real_emulator: Any, r
 def test_download_negative_size(client: GerraClient, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="got -1"):
         client.download(STUBS_PENDING, tmp_path / "a.zip", expected_size=-1)
+
+
+def test_download_constant_memory(client: GerraClient, real_datasets_dir: Path, tmp_path: Path) -> None:
+    archive = real_datasets_dir / "g1-pick-bottle-v21.zip"
+    size = archive.stat().st_size
+    tracemalloc.start()
+    try:
+        result = client.download(G1_PENDING, tmp_path / "g1.zip", expected_size=size)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.size == size
+    assert size > 20 * MIB
+    # Python allocations stay far below the 26 MB archive because chunks are not kept.
+    assert peak < 4 * MIB

@@ -46,13 +46,15 @@ _HEADER_SECRET_RE = re.compile(
     r"(?i)(gerra-api-key\s*b?['\"]?\s*[:=,]\s*b?['\"]?)([^\s'\",;})\]]+)"
 )
 _MIN_SECRET_LENGTH = 8
-_secrets: set[str] = set()
+# Rebound, never mutated, so `redact` can iterate while another thread registers.
+_secrets: frozenset[str] = frozenset()
 
 
 def register_secret(value: str) -> None:
     """Add a literal (such as the API key) that `redact` must always mask."""
+    global _secrets
     if len(value) >= _MIN_SECRET_LENGTH:
-        _secrets.add(value)
+        _secrets = _secrets | {value}
 
 
 def redact(text: str) -> str:
