@@ -201,9 +201,10 @@ def _require_format(name: str) -> str:
 def _check_columns(name: str, schema: pa.Schema, wanted: list[str] | None) -> None:
     if wanted is None:
         return
-    missing = [c for c in wanted if c not in schema.names]
+    names = _field_names(name, schema)
+    missing = [c for c in wanted if c not in names]
     if missing:
-        available = ", ".join(schema.names[:20])
+        available = ", ".join(names[:20])
         raise UnreadableTable(
             name, f"missing requested column {', '.join(map(repr, missing))} (columns: {available})"
         )
@@ -211,12 +212,17 @@ def _check_columns(name: str, schema: pa.Schema, wanted: list[str] | None) -> No
 
 def _check_text_columns(name: str, schema: pa.Schema) -> None:
     # pyarrow falls back to a binary column when CSV text is not valid UTF-8,
-    # and replaces invalid bytes in the header with U+FFFD.
-    for field in schema:
-        if "\ufffd" in field.name:
-            raise UnreadableTable(name, f"the header contains invalid UTF-8 ({field.name!r})")
+    # and an invalid header fails when its column names are decoded.
+    for field_name, field in zip(_field_names(name, schema), schema):
         if pa.types.is_binary(field.type) or pa.types.is_large_binary(field.type):
-            raise UnreadableTable(name, f"column {field.name!r} contains invalid UTF-8")
+            raise UnreadableTable(name, f"column {field_name!r} contains invalid UTF-8")
+
+
+def _field_names(name: str, schema: pa.Schema) -> list[str]:
+    try:
+        return list(schema.names)
+    except UnicodeDecodeError as error:
+        raise UnreadableTable(name, "a column name is not valid UTF-8") from error
 
 
 def _scan_json(source: DatasetSource, name: str) -> None:
