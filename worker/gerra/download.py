@@ -54,7 +54,7 @@ class DownloadResult:
 
 
 class _UrlRejected(Exception):
-    """Internal signal: storage answered 4xx to the current signed URL."""
+    """Internal signal: storage returned a 4xx for the current signed URL."""
 
     def __init__(self, status_code: int, detail: str) -> None:
         super().__init__(status_code, detail)
@@ -113,8 +113,8 @@ def download_dataset(
 ) -> DownloadResult:
     """Download the archive of ``dataset_id`` to ``dest`` and verify its size.
 
-    Fetches a fresh signed URL first, and once more whenever storage answers
-    a 4xx to the current one. Transient failures (timeouts, dropped
+    Fetches a fresh signed URL first, and once more whenever storage returns
+    a 4xx for the current one. Transient failures (timeouts, dropped
     connections, 5xx, 429, a wrong byte count) are retried under the client's
     `RetryPolicy`. ``progress(bytes_written, expected_size)`` is called after
     each chunk. Chunks are written as they arrive from the socket, so memory
@@ -266,7 +266,7 @@ class _Download:
             self.part.restart()
             raise DownloadSizeMismatch(
                 dataset_id=self.dataset_id, expected=self.expected, actual=resume_from,
-                source="storage answered an unusable range after",
+                source="storage returned an unusable range after",
             )
         total = match.group(3)
         if total != "*" and int(total) != self.expected:

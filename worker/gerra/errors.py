@@ -3,7 +3,7 @@
 Exception tree::
 
     GerraError                      root of everything this package raises
-    ├── GerraAPIError               the API answered with an error status
+    ├── GerraAPIError               the API returned an error status
     │   ├── AuthenticationError     401: key missing, unknown or inactive
     │   ├── ForbiddenError          403: dataset of another organisation
     │   ├── NotFoundError           404: no such dataset (or path)
@@ -13,12 +13,12 @@ Exception tree::
     │   └── ServerError             5xx
     ├── GerraTransportError         timeout, connection or protocol failure
     ├── DownloadError               the archive could not be fetched intact
-    │   ├── SignedUrlRejected       storage answered 4xx even to a fresh URL
+    │   ├── SignedUrlRejected       storage returned 4xx even for a fresh URL
     │   └── DownloadSizeMismatch    wrong byte count after every retry
     └── InsufficientDiskSpace       our disk is too full for the archive
 
-Every message, ``repr`` and attribute that ends up in a log passes through
-`redact`, which masks the API key and signed-URL tokens.
+Every error message and ``detail`` passes through `redact`, which masks the
+API key and signed-URL tokens, and so does the text of the chained httpx error.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ class GerraError(Exception):
 
 
 class GerraAPIError(GerraError):
-    """The Gerra API answered with an error status."""
+    """The Gerra API returned an error status."""
 
     hint = ""
 
@@ -182,7 +182,7 @@ class SignedUrlRejected(DownloadError):
         self.detail = redact(detail)
         self.dataset_id = dataset_id
         super().__init__(
-            f"storage answered HTTP {status_code} for dataset {dataset_id} "
+            f"storage returned HTTP {status_code} for dataset {dataset_id} "
             f"with a freshly signed URL: {self.detail}"
         )
 
