@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -757,3 +756,17 @@ def test_shapes_no_data(lerobot, run_check) -> None:
     result = only(run_check(root, "lerobot.feature_shapes"))
     assert result.status is Status.FAILED
     assert result.message == "cannot check column widths: no data files match data/chunk-*/episode_*.parquet"
+
+
+def test_no_layout_all_skip(tmp_path, run_check) -> None:
+    root = tmp_path / "clip"
+    root.mkdir()
+    (root / "video.mp4").write_bytes(b"not a LeRobot dataset")
+    for name in LEROBOT_CHECKS:
+        if name == "lerobot.layout":
+            continue
+        skipped = only(run_check(root, name))
+        assert skipped.status is Status.SKIPPED, name
+        assert skipped.message == "no meta/info.json in the archive, so it is not a LeRobot dataset", name
+        required = only(run_check(root, name, require_layout=True))
+        assert required.status is Status.FAILED, name

@@ -9,6 +9,7 @@ the engine holds the dataset instead of rejecting it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -100,7 +101,7 @@ def optional_episodes(ctx: Any, layout: LeRobotLayout) -> list[EpisodeRecord] | 
         return None
 
 
-def row_locator(frames: FrameData):  # type: ignore[no-untyped-def]
+def row_locator(frames: FrameData) -> Callable[[int], tuple[str, int]]:
     """Return a function mapping a dataset row number to (data file, row inside it)."""
     members = frames.readable
     row_member = frames.row_member()

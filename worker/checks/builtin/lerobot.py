@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field
 
 from worker.checks.registry import register
-from worker.checks.results import CheckResult, Example, Status, failed, passed
+from worker.checks.results import CheckResult, Example, failed, passed
 from worker.lerobot import frame_checks
 from worker.lerobot.episodes import EpisodesError, read_task_count
 from worker.lerobot.frames import FrameData, describe_unreadable, load_frames
@@ -27,7 +27,6 @@ from worker.lerobot.inputs import (
     LayoutArgs,
     Unavailable,
     need_array,
-    need_episodes,
     need_frames,
     need_layout,
     optional_episodes,
