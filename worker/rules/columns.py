@@ -129,7 +129,5 @@ def layout_problem(name: str) -> str | None:
     if base in EPISODE_VECTOR_COLUMNS or base.startswith(EPISODE_VECTOR_PREFIXES):
         return _near_state_problem(base)
     known = (*EPISODE_SCALAR_COLUMNS, *EPISODE_VECTOR_COLUMNS)
-    return (
-        f"column {base!r} cannot exist in a LeRobot episode table{did_you_mean(base, known)}; "
-        f"its columns are {', '.join(known)}, observation.*, and derived $ columns"
-    )
+    hint = did_you_mean(base, known) or f"; its columns are {', '.join(known)}, observation.*, and derived $ columns"
+    return f"column {base!r} cannot exist in a LeRobot episode table{hint}"
