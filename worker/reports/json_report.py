@@ -71,8 +71,9 @@ def write_json_report(record: GateRecord, reports_dir: Path) -> Path:
         handle.flush()
         os.fsync(handle.fileno())
     partial.replace(path)
-    latest = folder / "latest.json"
-    tmp_latest = folder / "latest.json.part"
+    # `latest` names the newest report, so tools find it without listing the folder.
+    latest = folder / "latest"
+    tmp_latest = folder / "latest.part"
     tmp_latest.write_text(path.name)
     tmp_latest.replace(latest)
     return path
