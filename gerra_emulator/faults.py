@@ -117,9 +117,10 @@ class FaultRule(BaseModel):
     def _check_kind_fits(self) -> FaultRule:
         allowed = KIND_ENDPOINTS[self.kind]
         if self.endpoints is not None and not self.endpoints <= allowed:
-            wrong = sorted(self.endpoints - allowed)
+            wrong = sorted(endpoint.value for endpoint in self.endpoints - allowed)
             raise ValueError(
-                f"fault {self.kind} cannot apply to endpoints {wrong}; it applies to {sorted(allowed)}"
+                f"fault {self.kind.value} cannot apply to endpoints {wrong}; "
+                f"it applies to {sorted(endpoint.value for endpoint in allowed)}"
             )
         if self.kind is FaultKind.LOST_RESPONSE and self.status not in (None, 502, 504):
             raise ValueError(f"lost_response status {self.status} must be 502, 504 or null (drop the connection)")
