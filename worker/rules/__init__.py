@@ -1,1 +1,1 @@
-"""Rule suites: the YAML files in `rules/` that say what to check and how strictly."""
+"""Rule suites: the YAML files in `rules/` that define what to check and how strictly."""

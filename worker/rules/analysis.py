@@ -47,9 +47,9 @@ _SUBSTITUTED_KEYS = ("description", "applies_to", "policy", "rules")
 class Analysis:
     """Outcome of checking a rule set.
 
-    `suites` holds every selectable (not abstract) suite, resolved; it is
-    complete only when `errors` is empty. `content` holds the bytes of every
-    file read, included files too, by resolved path.
+    `suites` contains every selectable (not abstract) suite, resolved, and is
+    complete only when `errors` is empty. `content` contains the bytes of
+    every file read, included files too, by resolved path.
     """
 
     errors: list[LintError] = field(default_factory=list)
@@ -84,17 +84,17 @@ def _read_includes(rule_files: RuleFiles) -> None:
         resolved = pending.pop()
         for document in rule_files.documents.get(resolved, []):
             for path, entry in _include_entries(document):
-                shown = document.file.parent / entry
-                target = shown.resolve()
+                display_path = document.file.parent / entry
+                target = display_path.resolve()
                 if target in rule_files.content:
                     continue
                 if not target.is_file():
                     where = document.positions.value(path)
                     rule_files.errors.append(
-                        LintError(where.file, where.line, where.column, f"included file {entry!r} not found at {shown}; paths are relative to this file", "include-not-found")
+                        LintError(where.file, where.line, where.column, f"included file {entry!r} not found at {display_path}; paths are relative to this file", "include-not-found")
                     )
                     continue
-                if rule_files.read(target, shown):
+                if rule_files.read(target, display_path):
                     pending.append(target)
 
 
@@ -200,7 +200,11 @@ def _check_variable_values(document: Document) -> list[LintError]:
 def _check_data_types(document: Document) -> list[LintError]:
     selector = document.data.get("applies_to")
     data_type = selector.get("data_type") if isinstance(selector, dict) else None
-    entries = [((), data_type)] if isinstance(data_type, str) else list(enumerate(data_type)) if isinstance(data_type, list) else []
+    entries: list[tuple[Any, Any]] = []
+    if isinstance(data_type, str):
+        entries = [((), data_type)]
+    elif isinstance(data_type, list):
+        entries = list(enumerate(data_type))
     errors: list[LintError] = []
     for index, value in entries:
         if not isinstance(value, str) or value in KNOWN_DATA_TYPES:

@@ -10,8 +10,8 @@ A column reference is one of:
   (``$timestamp_step``).
 
 Whether an element name exists depends on the dataset's ``meta/info.json``,
-so only the engine can check it; here a name must be well formed and, for
-episode tables, start with a column the LeRobot layout has.
+so only the engine can check it. Here a name must be well formed. For
+episode tables it must also start with a column of the LeRobot layout.
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def _derived_problem(name: str) -> str | None:
 
 def _near_state_problem(base: str) -> str | None:
     # observation.* admits any camera or sensor, so only a near miss of
-    # observation.state itself can be told apart from a real column.
+    # observation.state itself is distinguishable from a real column.
     parts = base.split(".")
     if parts[0] != "observation" or len(parts) < 2 or parts[1] == "state":
         return None

@@ -12,7 +12,7 @@ class LintError:
 
     `line` and `column` count from 1. `code` is a stable short name of the
     kind of mistake (such as ``unknown-key`` or ``unknown-expectation``) for
-    tests and tools; `message` says what is wrong and what to write instead.
+    tests and tools. `message` states what is wrong and what to write instead.
     """
 
     file: Path
@@ -40,8 +40,8 @@ class Issue:
     """A mistake found inside one rule, before it is located in a file.
 
     `path` leads from the rule's mapping to the offending node, for example
-    ``("args", "mostly")``; `at_key` points the error at the key instead of
-    its value (unknown and misplaced keys).
+    ``("args", "mostly")``. `at_key` points the error at the key instead of
+    its value, as for unknown and misplaced keys.
     """
 
     path: tuple[str | int, ...]

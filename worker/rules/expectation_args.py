@@ -123,7 +123,7 @@ def _row_condition_issues(kwargs: dict[str, Any]) -> list[Issue]:
 
 
 def lint_scope(expectation: str, scope: str, args: dict[str, Any]) -> list[Issue]:
-    """Check that the engine can decide `expectation` per member or per episode when `scope` asks for it."""
+    """Check that the engine can decide `expectation` per member or per episode when `scope` requests it."""
     cls = expectation_classes().get(expectation)
     if scope == "all" or cls is None:
         return []

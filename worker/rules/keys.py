@@ -2,9 +2,9 @@
 
 YAML silently turns a mis-indented key into a sibling or a child of its
 neighbour: ``args:`` written at the suite's indentation becomes a suite key,
-``severity:`` indented under ``args:`` becomes an argument. The model then
-sees only an unknown key. This module recognises a key that is valid at
-another level and says where it belongs.
+``severity:`` indented under ``args:`` becomes an argument. Validation then
+reports only an unknown key. This module recognises a key that is valid at
+another level and names the level where it belongs.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ def lint_paths(paths: list[Path]) -> list[LintError]:
     """Check the rule files and folders in `paths` together, as one rule set.
 
     A suite may extend a suite of another given file, so pass the whole rule
-    folder (or all related files) to get the same answer the loader gives.
+    folder (or all related files) to get the same result as the loader.
     Returns the errors sorted by file, line and column; empty when all is valid.
     """
     return analyze(paths).errors

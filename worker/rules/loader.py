@@ -23,7 +23,7 @@ log = structlog.get_logger(__name__)
 class RuleSet:
     """Every suite of a rule folder, resolved and validated.
 
-    `suites` holds the selectable suites by name; abstract base suites are
+    `suites` contains the selectable suites by name, and abstract base suites are
     merged into them and not listed. `files` lists every file read, included
     files outside the folder too, sorted by resolved path. `digest` is the
     SHA-256 over those files' bytes in that order, so a decision can name the

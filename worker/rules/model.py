@@ -5,9 +5,9 @@ validates YAML against them, the linter reports their errors with file, line
 and column, and the JSON Schema for editors is generated from them.
 
 Field names are a stable contract for the evaluation engine and the verdict
-code. `Suite` is one YAML document as written; `ResolvedSuite` is what
-`RuleSet.select` returns, after `extends`, `include` and `${variables}` were
-applied, so the engine only ever reads `ResolvedSuite`.
+code. `Suite` is one YAML document as written. `ResolvedSuite` is what
+`RuleSet.select` returns, with `extends`, `include` and `${variables}`
+applied, and it is the only suite type the engine reads.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ from worker.checks.results import Severity
 
 NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$"
 VARIABLE_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
-RULE_KINDS = ("check", "expectation")
 
 
 class _Strict(BaseModel):
@@ -127,7 +126,7 @@ MetadataValue = Annotated[
 
 
 class Selector(_Strict):
-    """Which datasets a suite applies to; every given condition must hold.
+    """Conditions on the datasets a suite applies to; every given condition must hold.
 
     An empty selector matches every dataset.
     """
@@ -187,9 +186,9 @@ class Rule(_Strict):
     - `members`: glob (``**`` spans folders) of the archive members the rule
       reads; required for expectations, optional for built-in checks.
     - `scope`: the unit a pass or fail is decided on. ``all`` gives one
-      verdict over every matched member together; ``member`` and ``episode``
-      decide per member or per episode, and the rule fails when the failing
-      units exceed the thresholds (see `fails_with`).
+      verdict over every matched member together. ``member`` and ``episode``
+      decide per member or per episode, and then the rule fails when the
+      failing units exceed the thresholds (see `fails_with`).
     - `severity`: how a failure weighs in the verdict.
     - `enabled`: false keeps the rule out of the run; an extending suite uses
       it to switch off an inherited rule.
@@ -267,7 +266,7 @@ class Rule(_Strict):
 
 
 class Policy(_Strict):
-    """How a suite's results turn into a verdict.
+    """Rules that turn a suite's results into a verdict.
 
     - `reject_on`: ``error`` rejects when any rule of severity error fails;
       ``warning`` rejects when any rule fails, warnings included.
@@ -318,7 +317,7 @@ class Suite(_SuiteFields):
 class ResolvedSuite(_SuiteFields):
     """A selectable suite with `extends`, `include` and variables applied.
 
-    `rules` holds every rule, disabled ones included, in inheritance order
+    `rules` contains every rule, disabled ones included, in inheritance order
     (base rules first, each override at the position of the rule it
     replaces); the engine runs `enabled_rules`. `bases` names the inherited
     suites, nearest first. `file` and `line` locate the suite's document.

@@ -1,8 +1,8 @@
 """Apply `extends` and `include`: merge a suite with the suites it inherits from.
 
 A suite's parents are its `extends` suite, then every suite of each file in
-`include`, in order; later parents override earlier ones and the suite's own
-content overrides them all. Merging works on the raw YAML data, before model
+`include`, in order. Later parents override earlier ones, and the suite's
+own content overrides them all. Merging works on the raw YAML data, before model
 validation, so a value keeps the file, line and column where it was written:
 
 - `variables` and `policy` merge key by key.
@@ -94,7 +94,11 @@ class Resolver:
             if parent is not None:
                 parents.append(parent)
         include = source.data.get("include")
-        entries = [include] if isinstance(include, str) else include if isinstance(include, list) else []
+        entries: list[Any] = []
+        if isinstance(include, str):
+            entries = [include]
+        elif isinstance(include, list):
+            entries = include
         for index, entry in enumerate(entries):
             if not isinstance(entry, str):
                 continue

@@ -24,7 +24,7 @@ class RuleFiles:
     display: dict[Path, Path] = field(default_factory=dict)
     errors: list[LintError] = field(default_factory=list)
 
-    def read(self, path: Path, shown: Path) -> bool:
+    def read(self, path: Path, display_path: Path) -> bool:
         """Read and parse `path` once; return False when it cannot be read."""
         resolved = path.resolve()
         if resolved in self.content:
@@ -32,11 +32,11 @@ class RuleFiles:
         try:
             data = resolved.read_bytes()
         except OSError as error:
-            self.errors.append(LintError(shown, 1, 1, f"cannot read the rule file: {error.strerror or error}", "file-unreadable"))
+            self.errors.append(LintError(display_path, 1, 1, f"cannot read the rule file: {error.strerror or error}", "file-unreadable"))
             return False
         self.content[resolved] = data
-        self.display[resolved] = shown
-        documents, errors = load_documents(shown, data)
+        self.display[resolved] = display_path
+        documents, errors = load_documents(display_path, data)
         self.documents[resolved] = documents
         self.errors.extend(errors)
         return True

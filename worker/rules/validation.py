@@ -78,7 +78,12 @@ def dotted(path: NodePath) -> str:
             return "rule"
     text = ""
     for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif text:
+            text += f".{part}"
+        else:
+            text = str(part)
     return text or "suite"
 
 
@@ -107,10 +112,10 @@ def _unknown_key(path: NodePath, data: Any, argument_names: ArgumentNames) -> tu
 
 def _value_message(item: Any, path: NodePath) -> str:
     message = item["msg"].removeprefix("Value error, ")
-    shown = item.get("input")
+    value = item.get("input")
     if item["type"] in ("literal_error", "enum"):
         choices = re.findall(r"'([^']*)'", str(item.get("ctx", {}).get("expected", "")))
-        message += did_you_mean(str(shown), choices)
-    if isinstance(shown, dict | list) or item["type"] == "value_error":
+        message += did_you_mean(str(value), choices)
+    if isinstance(value, dict | list) or item["type"] == "value_error":
         return f"{dotted(path)}: {message}"
-    return f"{dotted(path)}: {message} (got {shown!r})"
+    return f"{dotted(path)}: {message} (got {value!r})"

@@ -1,10 +1,11 @@
 """Read rule files into plain Python data plus the line and column of every key and value.
 
 ruamel.yaml's round-trip loader records positions on its own container
-types. Rule files are converted to plain dicts, lists and scalars once, and the
-positions go into a `SourceMap` keyed by the path of each node (``("rules", 2,
-"args", "mostly")``), so validation errors from pydantic or great-expectations,
-which carry such paths, map back to the exact spot in the file.
+types. Rule files are converted to plain dicts, lists and scalars once. The
+positions go into a `SourceMap` keyed by the path of each node, such as
+``("rules", 2, "args", "mostly")``. Validation errors from pydantic and
+great-expectations carry such paths, so they map back to the exact spot in
+the file.
 """
 
 from __future__ import annotations
