@@ -79,8 +79,8 @@ def test_retry_dropped_connection(client: GerraClient, real_emulator: Any) -> No
 
 
 def test_retry_read_timeout(make_client: Any, real_emulator: Any) -> None:
-    client = make_client(real_emulator, read_timeout_s=0.2)
-    real_emulator.store.set_faults(delay_rate=1.0, delay_s=0.6, fault_limit=1, fault_endpoints=["stats"])
+    client = make_client(real_emulator, read_timeout_s=0.5)
+    real_emulator.store.set_faults(delay_rate=1.0, delay_s=1.2, fault_limit=1, fault_endpoints=["stats"])
     with capture_logs() as logs:
         stats = client.stats()
     assert stats.total_datasets == 7
@@ -122,8 +122,8 @@ def test_post_not_resent_after_drop(client: GerraClient, real_emulator: Any) -> 
 
 
 def test_post_not_resent_after_timeout(make_client: Any, real_emulator: Any) -> None:
-    client = make_client(real_emulator, read_timeout_s=0.2)
-    real_emulator.store.set_faults(delay_rate=1.0, delay_s=0.6, fault_limit=1, fault_endpoints=["accept"])
+    client = make_client(real_emulator, read_timeout_s=0.5)
+    real_emulator.store.set_faults(delay_rate=1.0, delay_s=1.2, fault_limit=1, fault_endpoints=["accept"])
     with pytest.raises(GerraTransportError) as caught:
         client.accept(STUBS_PENDING)
     assert caught.value.kind == "read_timeout"
