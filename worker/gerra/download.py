@@ -118,9 +118,11 @@ def download_dataset(
     connections, 5xx, 429, a wrong byte count) are retried under the client's
     `RetryPolicy`. ``progress(bytes_written, expected_size)`` is called after
     each chunk. Chunks are written as they arrive from the socket, so memory
-    stays constant and a cut-off transfer keeps every byte received. Raises `InsufficientDiskSpace` before any request,
-    `SignedUrlRejected`, `DownloadSizeMismatch`, or the API and transport
-    errors of the last failed attempt.
+    stays constant and a cut-off transfer keeps every byte received.
+
+    Raises `InsufficientDiskSpace` before any request, `SignedUrlRejected`,
+    `DownloadSizeMismatch`, or the API and transport errors of the last
+    failed attempt.
     """
     if expected_size < 0:
         raise ValueError(f"expected_size must be zero or positive bytes, got {expected_size}")
