@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from gerra_emulator.demo.recording import Episode
+from gerra_emulator.demo.telemetry import TIME_COLUMN
 
 LFS_SPEC = "https://git-lfs.github.com/spec/v1"
 
@@ -52,7 +53,7 @@ def remove_members(members: dict[str, bytes], names: list[str]) -> None:
 
 
 def lfs_pointer(content: bytes) -> bytes:
-    """Return the Git LFS pointer file that a clone without `git lfs pull` holds in place of `content`."""
+    """Return the Git LFS pointer file that a clone without `git lfs pull` contains in place of `content`."""
     oid = hashlib.sha256(content).hexdigest()
     return f"version {LFS_SPEC}\noid sha256:{oid}\nsize {len(content)}\n".encode()
 
@@ -75,7 +76,7 @@ def truncate_file(path: Path, keep_fraction: float = 0.5) -> tuple[int, int]:
     return kept, len(data)
 
 
-def drop_time_window(table: pd.DataFrame, start_s: float, end_s: float, time_column: str = "time_s") -> pd.DataFrame:
+def drop_time_window(table: pd.DataFrame, start_s: float, end_s: float, time_column: str = TIME_COLUMN) -> pd.DataFrame:
     """Remove the samples with start_s <= time < end_s, leaving a gap in the time column."""
     # The small tolerance keeps a sample computed as exactly start_s inside the window despite rounding.
     keep = ~((table[time_column] >= start_s - 1e-9) & (table[time_column] < end_s - 1e-9))
@@ -83,7 +84,7 @@ def drop_time_window(table: pd.DataFrame, start_s: float, end_s: float, time_col
 
 
 def overwrite_values(
-    table: pd.DataFrame, column: str, start_s: float, count: int, value: float, time_column: str = "time_s"
+    table: pd.DataFrame, column: str, start_s: float, count: int, value: float, time_column: str = TIME_COLUMN
 ) -> pd.DataFrame:
     """Set `count` consecutive samples of `column`, from the first at or after start_s, to `value`."""
     first = int(np.searchsorted(table[time_column].to_numpy(), start_s - 1e-9))

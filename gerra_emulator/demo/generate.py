@@ -13,13 +13,15 @@ its own.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import structlog
+import typer
 
 from gerra_emulator.demo import deliveries as d
 from gerra_emulator.demo.deliveries import BuiltArchive, build_archives
@@ -262,7 +264,7 @@ def _faulty_episode_datasets(archives: dict[str, BuiltArchive]) -> list[tuple[di
                 d.METADATA_MISMATCH,
                 f"Fault: metadata contradicts the data. The Gerra metadata says episodes "
                 f"{d.MISMATCH_CLAIMED_EPISODES} and robot_type {d.MISMATCH_CLAIMED_ROBOT}, but the archive "
-                f"holds {len(d.MISMATCH_LENGTHS)} episodes recorded on an so100 (meta/info.json agrees with "
+                f"contains {len(d.MISMATCH_LENGTHS)} episodes recorded on an so100 (meta/info.json agrees with "
                 "the data).",
                 _episode_metadata(d.MISMATCH_CLAIMED_ROBOT, d.MISMATCH_CLAIMED_EPISODES),
                 created_hours=36,
@@ -276,7 +278,7 @@ def _faulty_episode_datasets(archives: dict[str, BuiltArchive]) -> list[tuple[di
                 "SO-100 arm: pick up the red cube (re-upload)",
                 "episode",
                 d.TRUNCATED,
-                f"Fault: truncated archive. The upload stopped halfway: the file holds the first "
+                f"Fault: truncated archive. The upload stopped halfway: the file contains the first "
                 f"{truncated.size} of {truncated.original_bytes} bytes, so the ZIP central directory is missing.",
                 _episode_metadata("so100", len(d.TRUNCATED_LENGTHS)),
                 created_hours=37,
@@ -292,7 +294,7 @@ def _faulty_episode_datasets(archives: dict[str, BuiltArchive]) -> list[tuple[di
                 d.LFS_POINTERS,
                 f"Fault: Git LFS pointer stubs. The dataset was zipped from a clone without `git lfs pull`: all "
                 f"{len(d.LFS_LENGTHS)} episode Parquet files and {len(d.LFS_LENGTHS)} videos are Git LFS "
-                "pointer files; only meta/ holds real content.",
+                "pointer files; only meta/ contains real content.",
                 _episode_metadata("so100", len(d.LFS_LENGTHS)),
                 created_hours=38,
             ),
@@ -404,7 +406,7 @@ def _telemetry_datasets() -> list[tuple[dict[str, Any], str, list[str]]]:
                 "telemetry",
                 d.TELEMETRY_GAP,
                 f"Fault: time gap and out-of-range values in joints.parquet. {gap_rows} samples from "
-                f"{d.GAP_START_S:.2f} s to {d.GAP_END_S - period_s:.2f} s are missing, so time_s steps from "
+                f"{d.GAP_START_S:.2f} s to {d.GAP_END_S - period_s:.2f} s are missing, so timestamp steps from "
                 f"{d.GAP_START_S - period_s:.2f} s to {d.GAP_END_S:.2f} s. joint_{d.SPIKE_JOINT}_current_a reads "
                 f"{d.SPIKE_CURRENT_A} A for {d.SPIKE_SAMPLES} samples from {d.SPIKE_START_S:.2f} s, outside "
                 f"its range of {CURRENT_RANGE_A[0]:g} to {CURRENT_RANGE_A[1]:g} A.",
@@ -417,15 +419,18 @@ def _telemetry_datasets() -> list[tuple[dict[str, Any], str, list[str]]]:
     ]
 
 
+def _generate_command(
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write catalog.json, expected.json and archives/ into.")],
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives identical files.")] = 0,
+) -> None:
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
+    path = generate_catalog(out_dir, seed)
+    typer.echo(f"catalog written to {path}")
+
+
 def main() -> None:
     """Build the demo catalog from the command line."""
-    import typer
-
-    def command(out_dir: Path, seed: int = typer.Option(0, help="Random seed; the same seed gives identical files.")) -> None:
-        path = generate_catalog(out_dir, seed)
-        typer.echo(f"catalog written to {path}")
-
-    typer.run(command)
+    typer.run(_generate_command)
 
 
 if __name__ == "__main__":

@@ -244,9 +244,8 @@ def _table_stats(table: pa.Table, quantiles: tuple[float, ...]) -> dict[str, dic
 def array_stats(values: np.ndarray, quantiles: tuple[float, ...] = ()) -> dict[str, list]:
     """Compute LeRobot feature statistics of a (rows, dims) array, one list entry per dimension.
 
-    NaN values are left out of min, max, mean, std and quantiles, so a NaN in the
-    data does not turn the statistics into NaN (which JSON cannot hold); count is
-    the number of rows.
+    NaN values are left out of min, max, mean, std and quantiles, because JSON
+    cannot represent NaN. Count is the number of rows, NaN or not.
     """
     is_integer = np.issubdtype(values.dtype, np.integer)
     as_float = values.astype(np.float64)

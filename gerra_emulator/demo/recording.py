@@ -1,6 +1,6 @@
 """Simulated teleoperation sessions: joint trajectories and camera frames per episode.
 
-A `Recording` holds what a robot logged, as arrays, before it is written in a
+A `Recording` contains what a robot logged, as arrays, before it is written in a
 LeRobot layout. Defects edit a recording (drop rows, blank values) before it is
 serialised, so the files stay consistent with each other except for the defect.
 """
@@ -151,7 +151,7 @@ def _reach_and_return(rng: np.random.Generator, robot: Robot, length: int) -> tu
 def camera_frames(recording: Recording, episode: Episode, camera: str) -> np.ndarray:
     """Render a camera's frames for an episode: a marker that follows the commanded joints.
 
-    Frames follow `action`, which never holds NaN, so a defect in `state` does
+    Frames follow `action`, which never contains NaN, so a defect in `state` does
     not change the video.
     """
     robot = recording.robot

@@ -99,19 +99,25 @@ def _wait_for_interrupt() -> None:
         pass
 
 
+DirOption = Annotated[Path, typer.Option("--dir", help="Folder for the catalog, archives, gate state and log.")]
+PortOption = Annotated[int, typer.Option("--port", help="Port of the emulator on 127.0.0.1; 0 picks a free port.")]
+RegenerateOption = Annotated[bool, typer.Option("--regenerate", help="Rebuild the catalog even if it exists.")]
+SeedOption = Annotated[int, typer.Option("--seed", help="Random seed of a rebuilt catalog.")]
+KeepServingOption = Annotated[
+    bool, typer.Option("--keep-serving", help="Keep the emulator running after the table until Ctrl-C.")
+]
+RulesOption = Annotated[Path, typer.Option("--rules", help="Folder of rule suites the gate loads.")]
+TimeoutOption = Annotated[float, typer.Option("--timeout", help="Seconds the gate run may take.")]
+
+
 def demo(
-    directory: Annotated[Path, typer.Option("--dir", help="Folder for the catalog, archives, gate state and log.")] = Path(
-        "var/demo"
-    ),
-    port: Annotated[int, typer.Option("--port", help="Port of the emulator on 127.0.0.1; 0 picks a free port.")] = 8765,
-    regenerate: Annotated[bool, typer.Option("--regenerate", help="Rebuild the catalog even if it exists.")] = False,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed of a rebuilt catalog.")] = 0,
-    keep_serving: Annotated[
-        bool, typer.Option("--keep-serving", help="Keep the emulator running after the table until Ctrl-C.")
-    ] = False,
-    rules_dir: Annotated[Path, typer.Option("--rules", help="Folder of rule suites the gate loads.")] = REPO_ROOT
-    / "rules",
-    timeout_s: Annotated[float, typer.Option("--timeout", help="Seconds the gate run may take.")] = 300.0,
+    directory: DirOption = Path("var/demo"),
+    port: PortOption = 8765,
+    regenerate: RegenerateOption = False,
+    seed: SeedOption = 0,
+    keep_serving: KeepServingOption = False,
+    rules_dir: RulesOption = REPO_ROOT / "rules",
+    timeout_s: TimeoutOption = 300.0,
 ) -> None:
     """Generate the demo deliveries, serve them with the emulator, gate them once and print the decisions."""
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
@@ -139,12 +145,13 @@ def demo(
     try:
         server.start()
     except OSError as error:
-        typer.echo(f"Cannot start the emulator on 127.0.0.1:{port}: {error}. Pass a free --port.", err=True)
+        typer.echo(f"Cannot start the emulator on 127.0.0.1:{port}: {error}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
     try:
         code = _gate_and_report(server, command, catalog_path, directory, rules_dir, timeout_s)
         if keep_serving:
-            typer.echo(f"\nThe emulator keeps serving at {server.base_url} (API keys are in {catalog_path}). Ctrl-C stops it.")
+            typer.echo(f"\nThe emulator keeps serving at {server.base_url}; API keys are in {catalog_path}.")
+            typer.echo("Press Ctrl-C to stop it.")
             _wait_for_interrupt()
     finally:
         server.stop()
@@ -157,6 +164,10 @@ def _gate_and_report(
     state_dir = directory / "state"
     work_dir = directory / "work"
     log_path = directory / "gate.log"
+    # The emulator starts from the catalog every time, so the gate's memory of an
+    # earlier demo run would only make it skip datasets that are pending again.
+    for folder in (state_dir, work_dir):
+        shutil.rmtree(folder, ignore_errors=True)
     typer.echo(f"Emulator serving at {server.base_url}; running `gerra-gate run --once` (log: {log_path})")
 
     started = time.monotonic()

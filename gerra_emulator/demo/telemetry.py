@@ -1,8 +1,8 @@
 """Telemetry deliveries: a six-joint arm's sensor log as Parquet and CSV tables.
 
-Each table has a `time_s` column (seconds since the start of the log) sampled
-at `RATE_HZ`. `joints.parquet` holds joint positions (rad) and motor currents
-(A); `temperatures.csv` holds motor temperatures (deg C). `channels.json`
+Each table has a `timestamp` column (seconds since the start of the log) sampled
+at `RATE_HZ`. `joints.parquet` contains joint positions (rad) and motor
+currents (A), and `temperatures.csv` contains motor temperatures (deg C). `channels.json`
 documents each channel's unit and its physical range, which a sane log stays
 within.
 """
@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 RATE_HZ = 100
+TIME_COLUMN = "timestamp"
 JOINT_COUNT = 6
 POSITION_RANGE_RAD = (-2 * np.pi, 2 * np.pi)
 CURRENT_RANGE_A = (-10.0, 10.0)
@@ -40,8 +41,8 @@ def simulate_arm_log(
     """Simulate pick-and-place cycles; return the joints table and the temperatures table."""
     rows = int(round(seconds * rate_hz))
     time_s = np.arange(rows) / rate_hz
-    joints: dict[str, np.ndarray] = {"time_s": time_s}
-    temperatures: dict[str, np.ndarray] = {"time_s": time_s}
+    joints: dict[str, np.ndarray] = {TIME_COLUMN: time_s}
+    temperatures: dict[str, np.ndarray] = {TIME_COLUMN: time_s}
     cycle_s = rng.uniform(3.5, 5.0)
     for joint in range(1, JOINT_COUNT + 1):
         amplitude = rng.uniform(0.3, 1.4)
@@ -57,14 +58,14 @@ def simulate_arm_log(
         joints[current_column(joint)] = current
         temperatures[temperature_column(joint)] = temperature
     joint_frame = pd.DataFrame(joints)
-    ordered = ["time_s"] + [position_column(j) for j in range(1, JOINT_COUNT + 1)]
+    ordered = [TIME_COLUMN] + [position_column(j) for j in range(1, JOINT_COUNT + 1)]
     ordered += [current_column(j) for j in range(1, JOINT_COUNT + 1)]
     return joint_frame[ordered], pd.DataFrame(temperatures)
 
 
 def channel_catalog(rate_hz: int = RATE_HZ) -> dict:
     """Describe every channel's unit and physical range, as the vendor documents them."""
-    channels = {"time_s": {"unit": "s", "description": "seconds since the start of the log"}}
+    channels = {TIME_COLUMN: {"unit": "s", "description": "seconds since the start of the log"}}
     for joint in range(1, JOINT_COUNT + 1):
         channels[position_column(joint)] = {"unit": "rad", "min": POSITION_RANGE_RAD[0], "max": POSITION_RANGE_RAD[1]}
         channels[current_column(joint)] = {"unit": "A", "min": CURRENT_RANGE_A[0], "max": CURRENT_RANGE_A[1]}

@@ -1,7 +1,7 @@
 """Encode the demo's short clips with PyAV: H.264 MP4 videos and animated GIF previews.
 
-Encoding runs single-threaded so the same frames always give the same bytes,
-which keeps the demo catalog reproducible for a seed.
+Encoding runs single-threaded, so identical frames give identical bytes with
+one installation of PyAV, and the demo catalog is reproducible for a seed.
 """
 
 from __future__ import annotations
@@ -103,10 +103,11 @@ def render_marker_frames(
 def channel_stats(frames: np.ndarray, quantiles: Sequence[float] = (), sample_frames: int = 20) -> dict[str, list]:
     """Compute LeRobot image statistics per channel over pixels scaled to [0, 1].
 
-    Like LeRobot, it samples frames (at most `sample_frames`, evenly spaced) and
-    every fourth pixel in each direction, and count is the number of sampled
-    frames. Returns min, max, mean, std, count and one `qNN` entry per quantile,
-    each nested as [[[v]]] per channel, the (3, 1, 1) shape LeRobot uses.
+    LeRobot computes image statistics on sampled, downscaled frames. This uses at
+    most `sample_frames` evenly spaced frames and every fourth pixel in each
+    direction, and count is the number of sampled frames. Returns min, max, mean,
+    std, count and one `qNN` entry per quantile, each nested as [[[v]]] per
+    channel, the (3, 1, 1) shape LeRobot uses.
     """
     picks = np.unique(np.linspace(0, len(frames) - 1, min(sample_frames, len(frames))).round().astype(int))
     pixels = frames[picks, ::4, ::4].reshape(-1, 3).astype(np.float64) / 255.0

@@ -182,7 +182,7 @@ def test_generated_clip_matches_metadata(open_archive, catalog_document: dict) -
 def test_telemetry_gap_and_spike(open_archive, catalog_document: dict) -> None:
     source = open_archive(d.TELEMETRY_GAP)
     joints = read_parquet(source, "joints.parquet")
-    time_s = joints.column("time_s").to_numpy()
+    time_s = joints.column("timestamp").to_numpy()
     steps = np.diff(time_s)
     gaps = np.flatnonzero(steps > 0.011)
     current = joints.column("joint_3_current_a").to_numpy()
@@ -211,7 +211,7 @@ def test_telemetry_clean_in_range(open_archive) -> None:
     assert source.names() == ["channels.json", "joints.parquet", "temperatures.csv"]
     assert joints.num_rows == temperatures.num_rows == 2000
     for table in (joints, temperatures):
-        assert np.allclose(np.diff(table.column("time_s").to_numpy()), 0.01)
+        assert np.allclose(np.diff(table.column("timestamp").to_numpy()), 0.01)
         for name in table.column_names[1:]:
             values = table.column(name).to_numpy()
             assert channels[name]["min"] <= values.min(), name

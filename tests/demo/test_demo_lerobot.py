@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 
 import av
 import numpy as np
@@ -16,7 +17,7 @@ from .readers import read_jsonl, read_parquet
 FPS = 30
 
 
-def _decode(source, name: str) -> tuple[int, av.VideoStream, str, int, int]:
+def _decode(source, name: str) -> tuple[int, Fraction, str, int, int]:
     """Decode every frame of a video member; return (frames, stream rate, codec, width, height)."""
     with av.open(str(source.local_path(name))) as container:
         stream = container.streams.video[0]

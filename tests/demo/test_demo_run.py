@@ -112,8 +112,8 @@ def test_demo_gate_missing_exit(demo_dir: Path, monkeypatch: pytest.MonkeyPatch)
 
 
 def test_demo_gate_failure_exit(demo_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # A stand-in gate (a Python one-liner that fails), so this test does not
-    # depend on the rule suites; the full run below uses the real gate.
+    # A fake gate: a Python one-liner that fails. It keeps this test independent
+    # of the rule suites. The full run below uses the real gate.
     fake_gate = [sys.executable, "-c", "import sys; print('gate broke'); sys.exit(5)"]
     monkeypatch.setattr(demo_run, "gate_command", lambda: fake_gate)
 
