@@ -130,3 +130,25 @@ def test_policy_reject_on_invalid(lint_text):
 def test_policy_negative_max_warnings(lint_text):
     errors = lint_text("suite: values\npolicy:\n  max_warnings: -1\n")
     assert located(errors) == [(3, 17, "invalid-value")]
+
+
+def test_stray_dash_hint(lint_text):
+    errors = lint_text(RULE_HEAD + "      - severity: warning\n")
+    assert located(errors) == [(7, 5, "invalid-value")]
+    assert "remove the '- ' before them" in errors[0].message
+
+
+def test_members_absolute(lint_text):
+    errors = lint_text(RULE_HEAD.replace('"data/**/*.parquet"', '"/data/**/*.parquet"'))
+    assert located(errors) == [(5, 14, "members")]
+    assert "relative to the dataset's root folder" in errors[0].message
+
+
+def test_members_not_tables(lint_text):
+    errors = lint_text(RULE_HEAD.replace('"data/**/*.parquet"', '"videos/*.mp4"'))
+    assert located(errors) == [(5, 14, "members")]
+    assert "matches only .mp4 files" in errors[0].message
+
+
+def test_check_members_any_suffix(lint_text):
+    assert lint_text("suite: values\nrules:\n  - check: video.decodes\n    members: 'videos/*.mp4'\n") == []

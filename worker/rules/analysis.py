@@ -32,6 +32,7 @@ from worker.rules.expectation_args import (
     lint_scope,
 )
 from worker.rules.keys import did_you_mean
+from worker.rules.members import lint_members
 from worker.rules.model import ResolvedSuite, Suite
 from worker.rules.resolve import Layer, Resolver, SuiteSource
 from worker.rules.rule_files import RuleFiles, collect_rule_files
@@ -284,6 +285,8 @@ def _check_rule(rule: Any, index: int, data: dict[str, Any], positions: SourceMa
     if isinstance(rule.get("check"), str):
         issues += lint_check(rule["check"], args)
     members = rule.get("members")
+    if isinstance(members, str):
+        issues += lint_members(members, reads_tables="expectation" in rule)
     issues += lint_columns(args, _reads_episode_frames(members, data))
     prefix = ("rules", index)
     errors: list[LintError] = []

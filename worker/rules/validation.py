@@ -98,7 +98,18 @@ def _located(item: Any, path: NodePath, data: Any, positions: SourceMap, argumen
         field = item["loc"][-1]
         owner = dotted(path)
         return LintError(where.file, where.line, where.column, f"{owner} is missing the required key {field!r}", "missing-key")
-    return LintError(where.file, where.line, where.column, _value_message(item, path), "invalid-value")
+    message = _value_message(item, path) + _continuation_hint(path, data)
+    return LintError(where.file, where.line, where.column, message, "invalid-value")
+
+
+def _continuation_hint(path: NodePath, data: Any) -> str:
+    """Return a hint when a rule item looks like the continuation of the rule above it."""
+    if len(path) != 2 or path[0] != "rules" or not isinstance(path[1], int) or path[1] == 0:
+        return ""
+    rule = node_at(data, path)
+    if not isinstance(rule, dict) or {"id", "check", "expectation"} & set(rule):
+        return ""
+    return "; if these keys belong to the rule above, remove the '- ' before them and align them with its keys"
 
 
 def _unknown_key(path: NodePath, data: Any, argument_names: ArgumentNames) -> tuple[str, str]:
