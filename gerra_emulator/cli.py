@@ -11,8 +11,8 @@ import enum
 import json
 import logging
 import sys
+import signal
 import threading
-import time
 import types
 import typing
 from datetime import datetime
@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from gerra_emulator.catalog import CatalogError, load_catalog
 from gerra_emulator.faults import FaultOptions, FaultRule
-from gerra_emulator.server import DEFAULT_HOST, DEFAULT_PORT, bind_socket, build_server, is_loopback
+from gerra_emulator.server import DEFAULT_HOST, DEFAULT_PORT, BackgroundServer, is_loopback
 from gerra_emulator.store import Store
 
 log = structlog.get_logger(__name__)
@@ -58,6 +58,23 @@ def _parse_rule(text: str) -> dict[str, Any]:
     return value
 
 
+def _metavar(field_name: str) -> str:
+    """Name an option's value by its unit, so ``--help`` shows what to type."""
+    if field_name.endswith("_s"):
+        return "SECONDS"
+    if field_name.endswith(("_rate", "_fraction")):
+        return "FRACTION"
+    if field_name.endswith("_bytes"):
+        return "BYTES"
+    if field_name.endswith(("_ids", "_after_get")):
+        return "DATASET_ID"
+    if field_name.endswith("_endpoints"):
+        return "ENDPOINT"
+    if field_name.endswith("_status"):
+        return "STATUS"
+    return "N"
+
+
 def _option_name(field_name: str) -> str:
     return "--fault-rule" if field_name == "rules" else "--" + field_name.replace("_", "-")
 
@@ -80,8 +97,10 @@ def _add_fault_arguments(parser: argparse.ArgumentParser) -> None:
         elif core is bool:
             options.update(action="store_true")
         else:
+            options["metavar"] = _metavar(name)
             if typing.get_origin(core) is typing.Literal:
                 options["choices"] = list(typing.get_args(core))
+                options["metavar"] = "{" + ",".join(options["choices"]) + "}"
             elif isinstance(core, type) and issubclass(core, enum.Enum):
                 options["choices"] = [member.value for member in core]
             else:
@@ -186,44 +205,46 @@ def _serve(namespace: argparse.Namespace) -> int:
         # Only an explicit --host gets here; the emulator has no authentication worth the name.
         log.warning("listening_on_non_loopback", host=host)
 
+    if namespace.now is not None and namespace.now.tzinfo is None:
+        print(f"invalid --now {namespace.now.isoformat()}: add a time zone, e.g. Z for UTC", file=sys.stderr)
+        return EXIT_USAGE
     try:
-        store = Store(load_catalog(namespace.catalog), faults)
+        store = Store(load_catalog(namespace.catalog), faults, start_time=namespace.now)
     except CatalogError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_INVALID_CATALOG
-    if namespace.now is not None:
-        try:
-            store.set_clock(namespace.now)
-        except ValueError as exc:
-            print(f"invalid --now: {exc}", file=sys.stderr)
-            return EXIT_USAGE
 
+    server = BackgroundServer(store, host, namespace.port, allow_non_loopback=True)
     try:
-        sock = bind_socket(host, namespace.port)
+        server.start()
     except OSError as exc:
         print(str(exc.strerror or exc), file=sys.stderr)
         return EXIT_USAGE
-    port = sock.getsockname()[1]
-    server = build_server(store)
-    url_host = f"[{host}]" if ":" in host else host
-    threading.Thread(
-        target=_announce_when_ready,
-        args=(server, f"http://{url_host}:{port}", len(store.datasets())),
-        daemon=True,
-    ).start()
-    log.info("emulator_starting", host=host, port=port, catalog=str(store.catalog.path), seed=faults.seed)
-    # uvicorn handles SIGINT and SIGTERM in the main thread and shuts down gracefully.
-    server.run(sockets=[sock])
-    log.info("emulator_stopped", port=port)
+    except RuntimeError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    _serve_until_signal(server, host, len(store.datasets()), faults.seed)
     return 0
 
 
-def _announce_when_ready(server: Any, url: str, dataset_count: int) -> None:
-    while not server.started:
-        if server.should_exit:
-            return
-        time.sleep(0.01)
-    print(f"Gerra emulator listening on {url} ({dataset_count} datasets)", flush=True)
+def _serve_until_signal(server: BackgroundServer, host: str, dataset_count: int, seed: int | None) -> None:
+    """Announce the URL on stdout, then serve until SIGINT or SIGTERM arrives."""
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: object) -> None:
+        log.info("stop_requested", signal=signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    url_host = f"[{host}]" if ":" in host else host
+    log.info("emulator_serving", host=host, port=server.port, seed=seed)
+    print(f"Gerra emulator listening on http://{url_host}:{server.port} ({dataset_count} datasets)", flush=True)
+    while not stop.wait(0.5):
+        if not server.is_running:
+            log.error("emulator_server_died", port=server.port)
+            break
+    server.stop()
 
 
 def _validate(namespace: argparse.Namespace) -> int:

@@ -86,8 +86,8 @@ def build_server(store: Store) -> uvicorn.Server:
 class BackgroundServer:
     """Serve a store from a daemon thread until `stop` is called."""
 
-    def __init__(self, store: Store, host: str = DEFAULT_HOST, port: int = 0) -> None:
-        if not is_loopback(host):
+    def __init__(self, store: Store, host: str = DEFAULT_HOST, port: int = 0, *, allow_non_loopback: bool = False) -> None:
+        if not is_loopback(host) and not allow_non_loopback:
             raise ValueError(f"refusing to serve on non-loopback address {host!r}; use 127.0.0.1 or ::1")
         self.store = store
         self.host = host
@@ -114,6 +114,11 @@ class BackgroundServer:
                 raise RuntimeError(f"the emulator did not start on {self.host}:{self.port} within {STARTUP_TIMEOUT_S} s")
             time.sleep(0.01)
         log.info("emulator_started", host=self.host, port=self.port)
+
+    @property
+    def is_running(self) -> bool:
+        """Tell whether the server thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
 
     def stop(self) -> None:
         """Stop serving and wait for the thread to end."""
