@@ -13,7 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from gerra_emulator.demo import run as demo_run
-from gerra_emulator.demo.generate import DEMO_API_KEY, demo_id
+from gerra_emulator.demo.entries import demo_id
+from gerra_emulator.demo.generate import DEMO_API_KEY
 from gerra_emulator.demo.outcome import collect_outcomes, format_table
 from gerra_emulator.testing import EmulatorServer
 
