@@ -176,7 +176,8 @@ def configure_logging(level: str) -> None:
             structlog.dev.ConsoleRenderer(colors=False),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        # Resolve sys.stderr per logger, so a replaced stream (tests) is honoured.
+        logger_factory=lambda *_args: structlog.PrintLogger(sys.stderr),
     )
 
 

@@ -5,17 +5,29 @@ from __future__ import annotations
 import re
 import signal
 import socket
+from collections.abc import Iterator
 from importlib.metadata import entry_points
 from pathlib import Path
 
 import httpx
 import pytest
+import structlog
 from emulator_helpers import G1, http_client
 
-from gerra_emulator.cli import fault_arguments, main
+from gerra_emulator.cli import _fault_options, build_parser, fault_arguments, main
 from gerra_emulator.faults import FaultKind, FaultOptions, FaultRule
 from gerra_emulator.server import BackgroundServer, is_loopback
+from gerra_emulator.store import Store
 from gerra_emulator.testing import EmulatorProcess
+
+
+@pytest.fixture(autouse=True)
+def _restore_structlog() -> Iterator[None]:
+    """Undo the logging configuration that ``main`` installs."""
+    saved = structlog.get_config()
+    yield
+    structlog.configure(**saved)
+
 
 UNIT_WORDS = {"_s": "seconds", "_rate": "(0-1)", "_fraction": "(0-1)", "_bytes": "bytes"}
 
@@ -124,14 +136,10 @@ def test_fault_arguments_round_trip() -> None:
 
 
 def _parse_serve(arguments: list[str]) -> FaultOptions:
-    from gerra_emulator.cli import _fault_options, build_parser
-
     return _fault_options(build_parser().parse_args(["serve", *arguments]))
 
 
 def test_loopback_only_in_process(real_catalog: Path) -> None:
-    from gerra_emulator.store import Store
-
     with pytest.raises(ValueError, match="refusing to serve on non-loopback address '0.0.0.0'"):
         BackgroundServer(Store.from_path(real_catalog), host="0.0.0.0")
     assert is_loopback("127.0.0.1")
