@@ -464,11 +464,10 @@ def test_real_cockatoo_duration(real_datasets_dir: Path) -> None:
 
 def test_real_g1_videos(real_datasets_dir: Path) -> None:
     archive = real_datasets_dir / "g1-pick-bottle-v21.zip"
-    # A 10 s decode budget keeps this test bounded on a busy machine; the
-    # slow test below decodes every frame with the default budget.
-    checks = {"video.decodes": {"time_budget_s": 10.0}, "video.properties": {}, "video.lerobot_episode_length": {}}
-    for name, args in checks.items():
-        result = run(name, archive, **args)
+    # The default 10 s decode budget bounds this test on a busy machine, where
+    # some videos may be demuxed only; the slow test below decodes them all.
+    for name in ("video.decodes", "video.properties", "video.lerobot_episode_length"):
+        result = run(name, archive)
         assert result.status is Status.PASSED, f"{name}: {result.message}"
         assert result.total_count == 8, name
         assert result.failed_count == 0, name
@@ -476,7 +475,7 @@ def test_real_g1_videos(real_datasets_dir: Path) -> None:
 
 @pytest.mark.slow
 def test_real_g1_full_decode(real_datasets_dir: Path) -> None:
-    result = run("video.decodes", real_datasets_dir / "g1-pick-bottle-v21.zip")
+    result = run("video.decodes", real_datasets_dir / "g1-pick-bottle-v21.zip", time_budget_s=300.0)
     assert result.status is Status.PASSED
     assert result.details["coverage"]["full"] == 8
     assert sum(video["frames_decoded"] for video in result.details["videos"].values()) == 2868

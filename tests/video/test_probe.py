@@ -49,6 +49,13 @@ def test_probe_av1(tmp_path: Path) -> None:
     assert probe.duration_s == pytest.approx(0.4)
 
 
+def test_probe_counts_decoded(tmp_path: Path) -> None:
+    clip = truncated_faststart_clip(tmp_path / "cut.mp4")
+    probe = probe_video(clip, count_frames=True)
+    assert probe.frame_count_source == "decoded"
+    assert 0 < probe.frame_count < 30
+
+
 def test_probe_garbage(tmp_path: Path) -> None:
     path = tmp_path / "bad.mp4"
     path.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(500))

@@ -86,14 +86,21 @@ def first_video_stream(container: av.container.InputContainer) -> av.video.strea
     return container.streams.video[0]
 
 
-def probe_video(path: Path) -> VideoProbe:
-    """Read codec, pixel format, size, frame rate, frame count and duration of `path`."""
+def probe_video(path: Path, *, count_frames: bool = False) -> VideoProbe:
+    """Read codec, pixel format, size, frame rate, frame count and duration of `path`.
+
+    With `count_frames`, every frame is decoded and counted instead of
+    trusting the container's index; a decoder error then raises
+    `VideoOpenError`.
+    """
     with open_container(path) as container:
         stream = first_video_stream(container)
         context = stream.codec_context
         fps = float(stream.average_rate) if stream.average_rate else None
         duration_s = _duration_s(container, stream)
         count, count_source = _frame_count(stream, fps, duration_s)
+        if count_frames:
+            count, count_source = _decoded_count(container, stream), "decoded"
         start_s = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
         return VideoProbe(
             codec=normalize_codec(context.codec.canonical_name or context.codec.name),
@@ -115,6 +122,14 @@ def _duration_s(container: av.container.InputContainer, stream: av.video.stream.
     if container.duration is not None:
         return container.duration / av.time_base
     return None
+
+
+def _decoded_count(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> int:
+    stream.thread_type = "AUTO"
+    try:
+        return sum(1 for _ in container.decode(stream))
+    except (av.error.FFmpegError, EOFError) as error:
+        raise VideoOpenError(f"decoding failed: {describe_error(error)}") from error
 
 
 def _frame_count(

@@ -32,8 +32,11 @@ DEFAULT_VIDEO_GLOB = "**/*.mp4"
 # Videos left when the budget runs out are demuxed only. A full decode of the
 # 8 AV1 640x480 videos (2,868 frames) of the real G1 LeRobot delivery took
 # 4.2 to 4.5 s on an idle 2-core AMD EPYC VM, and 13 to 22 s on the same VM
-# under a load average of 9.
-DEFAULT_DECODE_BUDGET_S = 20.0
+# under a load average of 9. The default fits the idle case twice over.
+DEFAULT_DECODE_BUDGET_S = 10.0
+# Seconds the black and frozen frame checks spend sampling per dataset; one
+# 14 s 1280x720 H.264 clip takes about 1.2 s on the same idle VM.
+DEFAULT_SAMPLE_BUDGET_S = 30.0
 
 
 class _Args(BaseModel):
@@ -473,7 +476,9 @@ class _SampleArgs(_Args):
     max_frames: int = Field(300, ge=2, description="Frames decoded per video at most; shorter videos are decoded whole.")
     windows: int = Field(3, ge=1, description="Runs of consecutive frames, spread over the video, that share max_frames.")
     width: int = Field(64, ge=8, description="Width in pixels that frames are scaled to before measuring.")
-    time_budget_s: float = Field(60.0, gt=0, description="Seconds of decoding per dataset; videos left after it are not sampled.")
+    time_budget_s: float = Field(
+        DEFAULT_SAMPLE_BUDGET_S, gt=0, description="Seconds of decoding per dataset; videos left after it are not sampled."
+    )
 
     def plan(self) -> SamplePlan:
         return SamplePlan(self.max_frames, self.windows, self.width)
