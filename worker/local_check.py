@@ -10,9 +10,8 @@ from typing import Any
 
 import typer
 
-from worker.archive.source import ArchiveError, open_source
 from worker.checks.context import DatasetInfo
-from worker.evaluate import evaluate, evaluate_unopenable
+from worker.inspection import Inspection, InspectionRequest, inspect_in_child
 from worker.reason import build_reason
 from worker.reports.json_report import GateRecord, json_safe, report_document, write_json_report
 from worker.rules.loader import RuleSet
@@ -50,7 +49,8 @@ def run_local_check(
     info = DatasetInfo(id=str(path), name=name or path.name, data_type=data_type, metadata=metadata)
     work_dir = Path(tempfile.mkdtemp(prefix="gerra-gate-check-", dir=_existing(settings.work_dir)))
     try:
-        evaluation = _evaluate(path, info, rule_set, work_dir, settings)
+        inspection = _inspect(path, info, rule_set, work_dir, settings)
+        evaluation = inspection.evaluation
     except OSError as error:
         typer.echo(f"error: could not check {path}: {error}", err=True)
         return EXIT_CODES[Verdict.HOLD]
@@ -63,6 +63,7 @@ def run_local_check(
         evaluation=evaluation,
         reason=reason,
         rules_digest=rule_set.digest,
+        report_data=inspection.report_data,
     )
     report_path = write_json_report(record, report_dir) if report_dir else None
     if as_json:
@@ -82,13 +83,12 @@ def _existing(folder: Path) -> Path | None:
     return folder
 
 
-def _evaluate(path: Path, info: DatasetInfo, rule_set: RuleSet, work_dir: Path, settings: Settings) -> Evaluation:
-    try:
-        source = open_source(path, work_dir / "extract")
-    except ArchiveError as error:
-        return evaluate_unopenable(info, rule_set, error)
-    with source:
-        return evaluate(source, info, rule_set, work_dir / "checks", timeout_s=settings.check_timeout_s)
+def _inspect(path: Path, info: DatasetInfo, rule_set: RuleSet, work_dir: Path, settings: Settings) -> Inspection:
+    request = InspectionRequest(
+        archive=path, dataset=info, rule_set=rule_set, work_dir=work_dir,
+        timeout_s=settings.check_timeout_s, limits=settings.archive_limits(),
+    )
+    return inspect_in_child(request, settings.hard_check_timeout_s)
 
 
 def _print_summary(path: Path, evaluation: Evaluation, reason: str | None, report_path: Path | None) -> None:

@@ -18,9 +18,8 @@ from typing import Any
 import structlog
 
 from worker import __version__, metrics
-from worker.archive.source import ArchiveError, open_source
 from worker.checks.context import DatasetInfo
-from worker.evaluate import evaluate, evaluate_unopenable
+from worker.inspection import Inspection, InspectionRequest, inspect_in_child
 from worker.gerra.client import GerraClient
 from worker.gerra.decisions import post_decision
 from worker.gerra.errors import AuthenticationError, ForbiddenError, GerraError, NotFoundError
@@ -145,7 +144,8 @@ class Gate:
                  elapsed_s=round(timings["download"], 3))
 
         tick = time.monotonic()
-        evaluation, archive_summary = self._check(download.path, info, work_dir, iterations)
+        inspection = self._check(download.path, info, work_dir, iterations)
+        evaluation = inspection.evaluation
         timings["checks"] = time.monotonic() - tick
         metrics.CHECK_SECONDS.labels(info.data_type or "unknown").observe(timings["checks"])
         for failure in evaluation.failures:
@@ -163,7 +163,8 @@ class Gate:
             dataset=details.model_dump(mode="json", exclude={"signed_url"}),
             evaluation=evaluation,
             reason=reason,
-            archive={"sha256": download.sha256, "bytes": download.size, **archive_summary},
+            archive={"sha256": download.sha256, "bytes": download.size, **inspection.archive},
+            report_data=inspection.report_data,
             rules_digest=self.rule_set.digest,
             iterations=iterations,
             timings_s=timings,
@@ -182,21 +183,12 @@ class Gate:
             log.info("iterations_unavailable", dataset_id=dataset_id, error=str(error))
             return None
 
-    def _check(
-        self, archive: Path, info: DatasetInfo, work_dir: Path, iterations: Any
-    ) -> tuple[Evaluation, dict[str, Any]]:
-        try:
-            source = open_source(archive, work_dir / "extract")
-        except ArchiveError as error:
-            log.info("archive_unopenable", dataset_id=info.id, error=str(error))
-            return evaluate_unopenable(info, self.rule_set, error), {"open_error": str(error)}
-        with source:
-            summary = {"members": len(source.members), "uncompressed_bytes": sum(m.size for m in source.members)}
-            evaluation = evaluate(
-                source, info, self.rule_set, work_dir / "checks",
-                iterations=iterations, timeout_s=self.settings.check_timeout_s,
-            )
-        return evaluation, summary
+    def _check(self, archive: Path, info: DatasetInfo, work_dir: Path, iterations: Any) -> Inspection:
+        request = InspectionRequest(
+            archive=archive, dataset=info, rule_set=self.rule_set, work_dir=work_dir,
+            iterations=iterations, timeout_s=self.settings.check_timeout_s, limits=self.settings.archive_limits(),
+        )
+        return inspect_in_child(request, self.settings.hard_check_timeout_s)
 
     def _confirm_bytes(self, dataset_id: str, details: Dataset, work_dir: Path, sha256: str) -> None:
         """Download again before a rejection, so corruption in transit never rejects."""

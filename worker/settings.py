@@ -16,6 +16,15 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from worker.archive.limits import (
+    DEFAULT_MAX_MEMBER_RATIO,
+    DEFAULT_MAX_MEMBER_SIZE,
+    DEFAULT_MAX_MEMBERS,
+    DEFAULT_MAX_TOTAL_RATIO,
+    DEFAULT_MAX_TOTAL_SIZE,
+    ArchiveLimits,
+)
+
 DEFAULT_API_URL = "https://api.gerra.com"
 
 
@@ -56,13 +65,14 @@ class Settings(BaseSettings):
     hold_backoff_max_s: float = Field(default=6 * 3600.0, ge=0)
     lease_s: float = Field(default=3600.0, gt=0)
 
-    # Archive limits
+    # Archive limits, checked from the ZIP central directory before any member is read
     max_archive_bytes: int = Field(default=50 * 1024**3, gt=0)
-    max_uncompressed_bytes: int = Field(default=200 * 1024**3, gt=0)
-    max_compression_ratio: float = Field(default=200.0, gt=1)
-    max_members: int = Field(default=200_000, gt=0)
+    max_uncompressed_bytes: int = Field(default=DEFAULT_MAX_TOTAL_SIZE, gt=0)
+    max_member_bytes: int = Field(default=DEFAULT_MAX_MEMBER_SIZE, gt=0)
+    max_members: int = Field(default=DEFAULT_MAX_MEMBERS, gt=0)
+    max_member_ratio: float = Field(default=DEFAULT_MAX_MEMBER_RATIO, gt=1)
+    max_total_ratio: float = Field(default=DEFAULT_MAX_TOTAL_RATIO, gt=1)
     memory_budget_mb: int = Field(default=256, gt=0)
-    min_free_disk_mb: int = Field(default=1024, ge=0)
 
     # Observability
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -92,6 +102,20 @@ class Settings(BaseSettings):
     @property
     def reports_path(self) -> Path:
         return self.reports_dir or self.state_dir / "reports"
+
+    def archive_limits(self) -> ArchiveLimits:
+        return ArchiveLimits(
+            max_total_size=self.max_uncompressed_bytes,
+            max_member_size=self.max_member_bytes,
+            max_members=self.max_members,
+            max_member_ratio=self.max_member_ratio,
+            max_total_ratio=self.max_total_ratio,
+        )
+
+    @property
+    def hard_check_timeout_s(self) -> float:
+        """When the check process is killed: the soft deadline plus time to report it."""
+        return self.check_timeout_s * 1.1 + 30
 
     @property
     def state_db(self) -> Path:

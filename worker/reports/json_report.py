@@ -27,6 +27,9 @@ class GateRecord:
     timings_s: dict[str, float] = field(default_factory=dict)
     dry_run: bool = False
     posted: str | None = None
+    # Plot data gathered while the archive was open (episode timing, value
+    # ranges, video frames); the HTML report draws it, the JSON omits it.
+    report_data: dict[str, Any] = field(default_factory=dict)
 
 
 def report_document(record: GateRecord) -> dict[str, Any]:
