@@ -156,7 +156,7 @@ def v30_members(recording: Recording) -> dict[str, bytes]:
         "splits": {"train": f"0:{len(recording.episodes)}"},
         "data_path": V30_DATA_PATH,
         "video_path": V30_VIDEO_PATH,
-        "features": _features(recording, vectors_first=("action", "observation.state")),
+        "features": _features(recording, vector_order=("action", "observation.state")),
     }
     members["meta/info.json"] = _json_bytes(info)
     return members
@@ -202,11 +202,12 @@ def _huggingface_features(dof: int) -> dict[str, Any]:
 
 
 def _features(
-    recording: Recording, vectors_first: tuple[str, str] = ("observation.state", "action")
+    recording: Recording, vector_order: tuple[str, str] = ("observation.state", "action")
 ) -> dict[str, Any]:
+    # Feature order follows the recorded datasets this copies: action first in v3.0, observation.state in v2.1.
     robot = recording.robot
     features: dict[str, Any] = {}
-    for name in vectors_first:
+    for name in vector_order:
         features[name] = {"dtype": "float32", "shape": [robot.dof], "names": list(robot.joint_names)}
     for camera in recording.cameras:
         features[video_key(camera)] = {

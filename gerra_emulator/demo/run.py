@@ -18,6 +18,7 @@ import importlib.util
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -90,13 +91,27 @@ def _log_tail(log_path: Path) -> str:
     return "\n".join(lines[-LOG_TAIL_LINES:])
 
 
-def _wait_for_interrupt() -> None:
-    stop = threading.Event()
+def wait_for_stop_signal() -> int:
+    """Block until SIGINT or SIGTERM arrives; return the signal number.
+
+    The handlers are installed explicitly because a shell starts background
+    jobs with SIGINT ignored, and Python then never raises KeyboardInterrupt.
+    """
+    received = threading.Event()
+    number = [0]
+
+    def handle(signum: int, _frame: object) -> None:
+        number[0] = signum
+        received.set()
+
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        while not stop.wait(1.0):
+        while not received.wait(0.5):
             pass
-    except KeyboardInterrupt:
-        pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return number[0]
 
 
 DirOption = Annotated[Path, typer.Option("--dir", help="Folder for the catalog, archives, gate state and log.")]
@@ -151,8 +166,8 @@ def demo(
         code = _gate_and_report(server, command, catalog_path, directory, rules_dir, timeout_s)
         if keep_serving:
             typer.echo(f"\nThe emulator keeps serving at {server.base_url}; API keys are in {catalog_path}.")
-            typer.echo("Press Ctrl-C to stop it.")
-            _wait_for_interrupt()
+            typer.echo("Press Ctrl-C (or send SIGTERM) to stop it.")
+            wait_for_stop_signal()
     finally:
         server.stop()
     raise typer.Exit(code)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -149,3 +151,35 @@ def test_demo_full_run(tmp_path: Path) -> None:
     other_row = next(line for line in rows if line.startswith("Another organisation"))
     assert "  pending           pending  " in other_row
     assert "Git LFS pointer" in completed.stdout
+
+
+def test_demo_keep_serving_stops(demo_dir: Path) -> None:
+    # A fake gate that succeeds at once, in a child process started with SIGINT
+    # ignored as a shell's background job is, so only the explicit handlers
+    # can stop it.
+    script = (
+        "import signal, sys\n"
+        "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        "from gerra_emulator.demo import run\n"
+        "run.gate_command = lambda: [sys.executable, '-c', 'pass']\n"
+        f"sys.argv = ['run', '--dir', {str(demo_dir)!r}, '--port', '0', '--keep-serving']\n"
+        "run.main()\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if "Press Ctrl-C" in line:
+                break
+        url = next(line for line in lines if "keeps serving at" in line).split("at ")[1].split(";")[0]
+        assert httpx.get(f"{url}/health", timeout=5).json() == {"status": "healthy"}
+
+        process.send_signal(signal.SIGINT)
+
+        assert process.wait(timeout=20) == 0
+    finally:
+        process.kill()
+        process.wait()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{url}/health", timeout=2)
