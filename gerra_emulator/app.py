@@ -1,9 +1,9 @@
 """The FastAPI application: the six Gerra dataset endpoints, health, storage and control.
 
-Every dataset endpoint checks, in this order: the API key (401), the request
-(422 with a list of validation errors), that the dataset exists (404), that
-it belongs to the caller's organisation (403) and, for accept and reject,
-that it is pending (422).
+Every dataset endpoint checks the API key first (401), then the request (422
+with a list of validation errors). Then it checks that the dataset exists
+(404), that it belongs to the caller's organisation (403) and, for accept and
+reject, that it is pending (422).
 """
 
 from __future__ import annotations
@@ -12,9 +12,12 @@ import functools
 from typing import Annotated, Any
 from urllib.parse import quote
 
+import structlog
+
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.responses import JSONResponse, Response
 
 from gerra_emulator import views
 from gerra_emulator.control import control_router
@@ -34,6 +37,8 @@ from gerra_emulator.store import (
 from gerra_emulator.validation import reject_body_errors, uuid_errors
 from gerra_emulator.wire import attach_transport
 
+log = structlog.get_logger(__name__)
+
 API_KEY_HEADER = "Gerra-Api-Key"
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -49,14 +54,27 @@ def _add_error_handlers(app: FastAPI) -> None:
     ]
     for error_type, status in errors:
         app.add_exception_handler(error_type, _detail_handler(status))
+    app.add_exception_handler(RequestValidationError, _log_validation_error)
 
 
 def _detail_handler(status: int) -> Any:
-    async def handle(_request: Request, exc: Exception) -> JSONResponse:
+    async def handle(request: Request, exc: Exception) -> JSONResponse:
         detail = "Dataset is not in pending status" if isinstance(exc, NotPendingError) else str(exc)
+        log.info("request_failed", method=request.method, path=request.url.path, status=status, detail=detail)
         return JSONResponse({"detail": detail}, status_code=status)
 
     return handle
+
+
+async def _log_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    log.info(
+        "request_invalid",
+        method=request.method,
+        path=request.url.path,
+        locations=[".".join(str(part) for part in error["loc"]) for error in exc.errors()],
+    )
+    return await request_validation_exception_handler(request, exc)
 
 
 def authenticate(request: Request, store: StoreDep) -> str:

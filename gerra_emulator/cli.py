@@ -203,7 +203,8 @@ def _serve(namespace: argparse.Namespace) -> int:
 
     host = namespace.host or DEFAULT_HOST
     if not is_loopback(host):
-        # Only an explicit --host gets here; the emulator has no authentication worth the name.
+        # Only an explicit --host gets here. The control surface needs no key, so
+        # anyone who reaches the port can change statuses and faults.
         log.warning("listening_on_non_loopback", host=host)
 
     if namespace.now is not None and namespace.now.tzinfo is None:

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 
 class Clock:
-    """Track emulated time; URL expiry, timestamps and daily statistics all read it.
+    """Track emulated time, which URL expiry, timestamps and daily statistics read.
 
-    The clock keeps running in real time; `advance` and `set` only move its
+    The clock keeps running in real time. `advance` and `set` only move its
     offset, so an advance of 3600 s makes every signed URL issued before it
     expire at once.
     """

@@ -34,7 +34,7 @@ class StatusBody(_Body):
 
 
 class SupersedeBody(_Body):
-    """How to supersede a dataset and start its next version."""
+    """Options of a supersede request: the reason, and the next version's status and prompt."""
 
     reason: str = SUPERSEDE_REASON_DEFAULT
     next_status: Literal["pending", "for_admin_review"] = "pending"

@@ -48,7 +48,7 @@ class Endpoint(enum.StrEnum):
 
 
 class FaultKind(enum.StrEnum):
-    """What an injected fault does to a request."""
+    """Kind of injected fault."""
 
     HTTP_ERROR = "http_error"
     RATE_LIMIT = "rate_limit"
@@ -101,9 +101,9 @@ class FaultRule(BaseModel):
         DEFAULT_ERROR_STATUSES, min_length=1, description="http_error: statuses chosen from at random."
     )
     status: int | None = Field(
-        None, description="lost_response: 502 or 504 as the answer; None closes the connection instead."
+        None, description="lost_response: 502 or 504 as the response status; None closes the connection instead."
     )
-    retry_after_s: int = Field(DEFAULT_RETRY_AFTER_S, ge=0, description="Retry-After of a 429 answer, in seconds.")
+    retry_after_s: int = Field(DEFAULT_RETRY_AFTER_S, ge=0, description="Retry-After of a 429 response, in seconds.")
     delay_s: float = Field(DEFAULT_DELAY_S, ge=0, description="Delay before handling the request, in seconds.")
     cut_fraction: float = Field(
         DEFAULT_CUT_FRACTION, ge=0, lt=1, description="download_cut: fraction of the body sent before the reset."
@@ -158,16 +158,16 @@ class FaultOptions(BaseModel):
         None, description="Dataset ids the rate-based faults apply to; list and stats requests are then never faulted."
     )
     fault_limit: int | None = Field(None, ge=1, description="Maximum number of times each fault fires. Default: no limit.")
-    error_rate: Rate = Field(0.0, description="Fraction (0-1) of requests answered with a server error.")
+    error_rate: Rate = Field(0.0, description="Fraction (0-1) of requests that get a server error (5xx) response.")
     error_status: list[Annotated[int, Field(ge=500, le=599)]] = Field(
         list(DEFAULT_ERROR_STATUSES), min_length=1, description="Server error statuses chosen from at random (default 500 502 503 504)."
     )
-    rate_limit_rate: Rate = Field(0.0, description="Fraction (0-1) of requests answered 429 Too Many Requests.")
-    rate_limit_every: int | None = Field(None, ge=1, description="Answer 429 to every Nth request.")
+    rate_limit_rate: Rate = Field(0.0, description="Fraction (0-1) of requests that get a 429 Too Many Requests response.")
+    rate_limit_every: int | None = Field(None, ge=1, description="Respond 429 to every Nth request.")
     rate_limit_window_s: float | None = Field(
-        None, gt=0, description="Answer 429 to every request during this many seconds after start (real time)."
+        None, gt=0, description="Respond 429 to every request during this many seconds after start (real time)."
     )
-    retry_after_s: int = Field(DEFAULT_RETRY_AFTER_S, ge=0, description="Retry-After header of 429 answers, in seconds.")
+    retry_after_s: int = Field(DEFAULT_RETRY_AFTER_S, ge=0, description="Retry-After header of 429 responses, in seconds.")
     delay_rate: Rate = Field(0.0, description="Fraction (0-1) of requests held for --delay-s before handling.")
     delay_s: float = Field(DEFAULT_DELAY_S, ge=0, description="Delay of a delayed request, in seconds.")
     drop_rate: Rate = Field(

@@ -1,7 +1,7 @@
 """ASGI middleware that counts API requests and injects request-level faults.
 
 For each request to a dataset endpoint or to storage, the middleware counts
-the call, then may hold it (delay), answer 429 or a 5xx, or close the
+the call, then may hold it (delay), respond 429 or a 5xx, or close the
 connection without a response. For accept and reject it may apply the change
 and then lose the response. Download faults are applied by the storage route.
 """
@@ -80,7 +80,7 @@ class FaultMiddleware:
         fault = engine.request_fault(endpoint, dataset_id)
         if fault is not None:
             _log_fault(fault.kind, endpoint, dataset_id, status=fault.status)
-            await _answer_with_fault(fault, scope, receive, send)
+            await _respond_with_fault(fault, scope, receive, send)
             return
 
         lost = engine.lost_response(endpoint, dataset_id) if endpoint in (Endpoint.ACCEPT, Endpoint.REJECT) else None
@@ -92,7 +92,7 @@ class FaultMiddleware:
     async def _lose_response(
         self, status: int | None, endpoint: Endpoint, dataset_id: str | None, scope: Scope, receive: Any, send: Any
     ) -> None:
-        """Run the request, then replace a successful answer with a dropped connection or `status`."""
+        """Run the request, then replace a successful response with a dropped connection or `status`."""
         messages: list[dict[str, Any]] = []
 
         async def capture(message: dict[str, Any]) -> None:
@@ -113,7 +113,7 @@ class FaultMiddleware:
             await _error_response(status)(scope, receive, send)
 
 
-async def _answer_with_fault(fault: RequestFault, scope: Scope, receive: Any, send: Any) -> None:
+async def _respond_with_fault(fault: RequestFault, scope: Scope, receive: Any, send: Any) -> None:
     if fault.kind is FaultKind.DROP_CONNECTION:
         await close_connection(scope, receive)
         return

@@ -1,4 +1,4 @@
-"""Run the emulator under uvicorn: in the foreground for the CLI, or in a background thread."""
+"""Run the emulator under uvicorn in a background thread, for tests and for the CLI."""
 
 from __future__ import annotations
 
@@ -39,8 +39,8 @@ def bind_socket(host: str, port: int) -> socket.socket:
     """Bind and listen on (host, port); port 0 picks a free port."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # asyncio turns Nagle off only for sockets whose proto is IPPROTO_TCP
-    # (CPython 3.11); with proto 0, uvicorn's separate header and body writes
-    # wait about 40 ms for a delayed ACK on every response.
+    # (CPython 3.11). With proto 0, uvicorn's separate header and body writes
+    # waited about 40 ms for a delayed ACK on every response.
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:

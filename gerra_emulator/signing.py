@@ -1,4 +1,4 @@
-"""Signed download URLs: an HMAC token over dataset id, storage link and expiry."""
+"""Signed download URLs: an HMAC token over dataset id, storage link, expiry and a nonce."""
 
 from __future__ import annotations
 
@@ -42,8 +42,8 @@ class TokenClaims:
 class UrlSigner:
     """Mint and verify download tokens with a per-process secret key.
 
-    A token is ``<base64url claims>.<hex HMAC-SHA256>``; the MAC covers the
-    dataset id, the storage link, the expiry and a random nonce, so a token
+    A token is ``<base64url claims>.<hex HMAC-SHA256>``. The MAC covers the
+    dataset id, the storage link, the expiry and a random nonce. So a token
     minted for one dataset cannot fetch another dataset's file, and every
     call mints a different URL.
     """

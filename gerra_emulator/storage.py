@@ -53,7 +53,7 @@ class ServedObject:
         content_size = min(size, file_size)
         if plan.flipped_bytes and content_size:
             # Evenly spread positions are the same on every request, so a
-            # resumed or repeated download sees the same corrupt archive.
+            # resumed or repeated download gets the same corrupt archive.
             count = min(plan.flipped_bytes, content_size)
             flips = tuple(sorted({(i + 1) * content_size // (count + 1) for i in range(count)}))
         return cls(path, file_size, size, flips)

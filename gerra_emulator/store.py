@@ -52,7 +52,7 @@ class ForbiddenDatasetError(StoreError):
 
 
 class NotPendingError(StoreError):
-    """The dataset's status is not ``pending``; `status` holds the actual one."""
+    """The dataset's status is not ``pending``. `status` is the actual one."""
 
     def __init__(self, dataset_id: str, status: str) -> None:
         super().__init__(f"dataset {dataset_id} is {status}, not pending")
@@ -131,7 +131,7 @@ class CallCounts:
     """A snapshot of the call counters. Missing keys read as 0.
 
     `requests` counts every API and download request by endpoint, including
-    ones answered with an error or an injected fault. `accepted` and
+    ones that got an error or an injected fault. `accepted` and
     `rejected` count, per dataset id, only the calls that changed a status.
     """
 

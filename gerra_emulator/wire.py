@@ -25,8 +25,8 @@ Scope = dict[str, Any]
 def attach_transport(scope: Scope, send: Any) -> None:
     """Store the connection's asyncio transport in `scope`, when the server exposes it."""
     # NOTE: uvicorn's `send` is a bound method of its request cycle, which
-    # holds the transport (true for uvicorn 0.29 to 0.55 with the h11 and
-    # httptools protocols). The fault tests fail if that changes.
+    # keeps the transport in `.transport` (checked in uvicorn 0.55 with the
+    # h11 protocol). The fault tests fail if that changes.
     transport = getattr(getattr(send, "__self__", None), "transport", None)
     if transport is not None:
         scope[TRANSPORT_SCOPE_KEY] = transport
@@ -73,7 +73,7 @@ async def write_raw_response(
     body: AsyncIterator[bytes],
     reset: bool = False,
 ) -> None:
-    """Write a hand-made HTTP/1.1 response, whatever its Content-Length says, then close.
+    """Write a hand-made HTTP/1.1 response, whatever its Content-Length header claims, then close.
 
     The body is written exactly as `body` yields it; the connection then
     closes with FIN, or with RST when `reset` is true.

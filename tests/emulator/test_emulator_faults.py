@@ -100,7 +100,7 @@ def test_delay_beyond_read_timeout(real_emulator) -> None:
             client.get("/datasets")
 
 
-def test_delay_then_answer(api: httpx.Client, real_emulator) -> None:
+def test_delay_then_response(api: httpx.Client, real_emulator) -> None:
     real_emulator.store.set_faults(delay_rate=1.0, delay_s=0.3)
 
     started = time.monotonic()
