@@ -98,9 +98,11 @@ def run(
         raise typer.Exit(code)
 
     from worker.runner import run_once
+    from worker.shutdown import install_stop_handlers
 
+    stop = install_stop_handlers(settings.shutdown_grace_s)
     try:
-        summary = run_once(settings, rule_set=rule_set)
+        summary = run_once(settings, stop, rule_set=rule_set)
     except AuthenticationError:
         typer.echo("error: the Gerra API rejected the API key (401); check GERRA_API_KEY", err=True)
         raise typer.Exit(EXIT_USAGE) from None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import threading
 from datetime import UTC, datetime
 
@@ -15,6 +14,7 @@ from worker.metrics import MetricsServer
 from worker.rules.loader import RuleSetError
 from worker.runner import run_once
 from worker.settings import Settings
+from worker.shutdown import install_stop_handlers
 
 log = structlog.get_logger(__name__)
 
@@ -45,13 +45,8 @@ def run_daemon(settings: Settings, stop: threading.Event | None = None) -> int:
     scheduler.add_job(job, IntervalTrigger(seconds=settings.poll_interval_s), id="gate-run",
                       next_run_time=datetime.now(UTC), misfire_grace_time=None)
 
-    def request_stop(signum: int, _frame: object) -> None:
-        log.info("shutdown_requested", signal=signal.Signals(signum).name)
-        stop.set()
-
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, request_stop)
-        signal.signal(signal.SIGINT, request_stop)
+        install_stop_handlers(None, stop)
 
     metrics_server = None
     if settings.metrics_port is not None:

@@ -143,6 +143,7 @@ class Gate:
         log.info("archive_downloaded", dataset_id=dataset_id, bytes=download.size, sha256=download.sha256,
                  elapsed_s=round(timings["download"], 3))
 
+        self.store.acquire_lease(dataset_id, self.settings.lease_s)  # renew before the long step
         tick = time.monotonic()
         inspection = self._check(download.path, info, work_dir, iterations)
         evaluation = inspection.evaluation

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from collections import Counter
@@ -56,6 +57,7 @@ def run_once(settings: Settings, stop: threading.Event | None = None, rule_set: 
     store = StateStore(settings.state_db)
     summary = RunSummary()
     try:
+        _clean_work_dir(settings, store)
         with make_client(settings) as client:
             gate = Gate(settings, client, store, rule_set)
             _finish_in_flight(gate, store, settings)
@@ -83,6 +85,21 @@ def run_once(settings: Settings, stop: threading.Event | None = None, rule_set: 
     metrics.LAST_SUCCESS.set_to_current_time()
     log.info("run_finished", elapsed_s=round(summary.elapsed_s, 3), stopped_early=stop.is_set(), **summary.counts())
     return summary
+
+
+def _clean_work_dir(settings: Settings, store: StateStore) -> None:
+    """Remove work files left by a killed process; never trust a partial download."""
+    if not settings.work_dir.is_dir():
+        return
+    busy = store.leased_by_others()
+    for entry in settings.work_dir.iterdir():
+        if entry.name in busy:
+            continue
+        log.info("stale_work_removed", path=str(entry))
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
 
 
 def _finish_in_flight(gate: Gate, store: StateStore, settings: Settings) -> None:

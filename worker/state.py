@@ -266,17 +266,35 @@ class StateStore:
     # Leases
 
     def acquire_lease(self, dataset_id: str, duration_s: float) -> bool:
-        """Take the dataset for this process unless another live process holds it."""
+        """Take (or renew) the dataset for this process unless another live process holds it.
+
+        A lease whose owner was a process on this host that no longer exists
+        (killed, crashed) is taken over at once instead of waiting for expiry.
+        """
         now = time.time()
         with self._transaction() as db:
             row = db.execute("SELECT owner, expires_at FROM leases WHERE dataset_id=?", (dataset_id,)).fetchone()
-            if row is not None and row["owner"] != self.owner and row["expires_at"] > now:
+            if (
+                row is not None
+                and row["owner"] != self.owner
+                and row["expires_at"] > now
+                and _owner_alive(row["owner"])
+            ):
                 return False
             db.execute(
                 "INSERT OR REPLACE INTO leases (dataset_id, owner, expires_at) VALUES (?, ?, ?)",
                 (dataset_id, self.owner, now + duration_s),
             )
         return True
+
+    def leased_by_others(self) -> set[str]:
+        """Return the datasets that another live process holds a lease on."""
+        now = time.time()
+        rows = self._query("SELECT dataset_id, owner, expires_at FROM leases")
+        return {
+            row["dataset_id"] for row in rows
+            if row["owner"] != self.owner and row["expires_at"] > now and _owner_alive(row["owner"])
+        }
 
     def release_lease(self, dataset_id: str) -> None:
         with self._transaction() as db:
@@ -286,6 +304,21 @@ class StateStore:
         """Dump every table, for tests and support."""
         tables = ("datasets", "attempts", "decisions", "leases")
         return {t: [dict(r) for r in self._query(f"SELECT * FROM {t}")] for t in tables}
+
+
+def _owner_alive(owner: str) -> bool:
+    """Tell whether a lease owner ("host:pid:nonce") may still be running."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return True
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _decision_from_row(row: sqlite3.Row) -> Decision:

@@ -72,3 +72,24 @@ def test_decisions_filter_by_verdict(tmp_path: Path) -> None:
     accept = _decision("b")
     store.record_intent(Decision(**{**accept.__dict__, "verdict": "accept"}))
     assert [d.dataset_id for d in store.decisions(verdict="accept")] == ["b"]
+
+
+def test_lease_of_dead_process_is_taken_over(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    first = StateStore(tmp_path / "s.db")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    host = first.owner.split(":")[0]
+    first.owner = f"{host}:{int(dead.stdout)}:gone"
+    assert first.acquire_lease("d1", 3600)
+    second = StateStore(tmp_path / "s.db")
+    assert second.leased_by_others() == set()
+    assert second.acquire_lease("d1", 3600)
+
+
+def test_live_lease_listed_as_busy(tmp_path: Path) -> None:
+    first = StateStore(tmp_path / "s.db")
+    second = StateStore(tmp_path / "s.db")
+    first.acquire_lease("d1", 3600)
+    assert second.leased_by_others() == {"d1"}
