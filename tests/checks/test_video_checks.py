@@ -464,8 +464,8 @@ def test_real_cockatoo_duration(real_datasets_dir: Path) -> None:
 
 def test_real_g1_videos(real_datasets_dir: Path) -> None:
     archive = real_datasets_dir / "g1-pick-bottle-v21.zip"
-    # The default 10 s decode budget bounds this test on a busy machine, where
-    # some videos may be demuxed only; the slow test below decodes them all.
+    # The default 10 s decode budget bounds this test on a busy machine, so
+    # some videos may be demuxed only. The slow test below decodes them all.
     for name in ("video.decodes", "video.properties", "video.lerobot_episode_length"):
         result = run(name, archive)
         assert result.status is Status.PASSED, f"{name}: {result.message}"

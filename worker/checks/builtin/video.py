@@ -29,12 +29,12 @@ log = structlog.get_logger(__name__)
 
 DEFAULT_VIDEO_GLOB = "**/*.mp4"
 # Wall-clock seconds `video.decodes` spends on full decoding per dataset.
-# Videos left when the budget runs out are demuxed only. A full decode of the
-# 8 AV1 640x480 videos (2,868 frames) of the real G1 LeRobot delivery took
+# Videos left when the budget runs out are demuxed only. The real G1 LeRobot
+# delivery has 8 AV1 640x480 videos (2,868 frames). Decoding them all took
 # 4.2 to 4.5 s on an idle 2-core AMD EPYC VM, and 13 to 22 s on the same VM
 # under a load average of 9. The default fits the idle case twice over.
 DEFAULT_DECODE_BUDGET_S = 10.0
-# Seconds the black and frozen frame checks spend sampling per dataset; one
+# Seconds the black and frozen frame checks spend sampling per dataset. One
 # 14 s 1280x720 H.264 clip takes about 1.2 s on the same idle VM.
 DEFAULT_SAMPLE_BUDGET_S = 30.0
 
