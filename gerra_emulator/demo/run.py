@@ -5,7 +5,8 @@
 The emulator runs in this process on 127.0.0.1; the gate runs as a child
 process (``gerra-gate run --once``) with the demo organisation's API key, the
 repository's `rules/` folder, and work and state folders under `--dir`. Its
-log goes to `<dir>/gate.log`.
+log goes to `<dir>/gate.log`. The state and work folders are emptied before
+each run, because the emulator starts again from the catalog every time.
 
 Exit codes: 0 when the gate run completed, 1 when the gate failed or timed
 out, 2 for a usage error (such as a port in use), 3 when the gate's CLI is
@@ -95,7 +96,8 @@ def wait_for_stop_signal() -> int:
     """Block until SIGINT or SIGTERM arrives; return the signal number.
 
     The handlers are installed explicitly because a shell starts background
-    jobs with SIGINT ignored, and Python then never raises KeyboardInterrupt.
+    jobs with SIGINT ignored, and Python then never raises KeyboardInterrupt (see
+    the `signal` module documentation on default handlers).
     """
     received = threading.Event()
     number = [0]
