@@ -17,6 +17,7 @@ import structlog
 from worker.archive.source import DatasetSource
 from worker.checks.context import CheckContext, DatasetInfo
 from worker.checks.engine import run_suites
+from worker.checks.expectations.runner import RunnerOptions
 from worker.checks.results import CheckResult, Status
 from worker.rules.loader import RuleSet
 from worker.verdict import Evaluation, decide
@@ -33,6 +34,7 @@ def evaluate(
     iterations: Any = None,
     timeout_s: float | None = None,
     cache: dict[str, Any] | None = None,
+    memory_budget_bytes: int | None = None,
 ) -> Evaluation:
     """Run every suite that applies to `dataset` on `source` and reach a verdict."""
     suites = most_specific(rule_set.select(dataset))
@@ -50,7 +52,8 @@ def evaluate(
         cache=cache if cache is not None else {},
     )
     try:
-        results = run_suites(suites, context)
+        options = RunnerOptions(memory_budget_bytes=memory_budget_bytes) if memory_budget_bytes else None
+        results = run_suites(suites, context, options)
     except Exception as error:  # noqa: BLE001 - a crash in the engine is ours: hold, never reject
         log.exception("engine_crashed", dataset_id=dataset.id)
         results = [

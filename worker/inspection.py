@@ -53,6 +53,7 @@ class InspectionRequest:
     iterations: Any = None
     timeout_s: float | None = None
     limits: ArchiveLimits | None = None
+    memory_budget_bytes: int | None = None
 
 
 def inspect_archive(request: InspectionRequest) -> Inspection:
@@ -69,6 +70,7 @@ def inspect_archive(request: InspectionRequest) -> Inspection:
         evaluation = evaluate(
             source, request.dataset, request.rule_set, request.work_dir / "checks",
             iterations=request.iterations, timeout_s=request.timeout_s, cache=cache,
+            memory_budget_bytes=request.memory_budget_bytes,
         )
         report_data = _collect_report_data(source, cache, evaluation)
     return Inspection(evaluation, summary, report_data)

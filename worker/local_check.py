@@ -87,6 +87,7 @@ def _inspect(path: Path, info: DatasetInfo, rule_set: RuleSet, work_dir: Path, s
     request = InspectionRequest(
         archive=path, dataset=info, rule_set=rule_set, work_dir=work_dir,
         timeout_s=settings.check_timeout_s, limits=settings.archive_limits(),
+        memory_budget_bytes=settings.memory_budget_mb * 1024 * 1024,
     )
     return inspect_in_child(request, settings.hard_check_timeout_s)
 

@@ -188,6 +188,7 @@ class Gate:
         request = InspectionRequest(
             archive=archive, dataset=info, rule_set=self.rule_set, work_dir=work_dir,
             iterations=iterations, timeout_s=self.settings.check_timeout_s, limits=self.settings.archive_limits(),
+            memory_budget_bytes=self.settings.memory_budget_mb * 1024 * 1024,
         )
         return inspect_in_child(request, self.settings.hard_check_timeout_s)
 
