@@ -55,6 +55,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     for error_type, status in errors:
         app.add_exception_handler(error_type, _detail_handler(status))
     app.add_exception_handler(RequestValidationError, _log_validation_error)
+    app.add_exception_handler(Exception, _internal_error)
 
 
 def _detail_handler(status: int) -> Any:
@@ -64,6 +65,12 @@ def _detail_handler(status: int) -> Any:
         return JSONResponse({"detail": detail}, status_code=status)
 
     return handle
+
+
+async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+    # Starlette re-raises the exception after this response, so uvicorn logs the traceback.
+    log.error("request_crashed", method=request.method, path=request.url.path, error=repr(exc))
+    return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
 
 
 async def _log_validation_error(request: Request, exc: Exception) -> Response:

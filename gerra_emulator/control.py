@@ -1,9 +1,9 @@
 """The emulator-only control surface under ``/_emulator``; it needs no API key.
 
-Tests and demos use it to read the full state, perform Gerra-side
-transitions, move the clock, read or reset call counters and change faults
-while the emulator runs. It is not part of the Gerra API, and the gate never
-calls it.
+Tests and demos use it to load a catalog, read the full state, perform
+Gerra-side transitions, move the clock, read or reset call counters and
+change faults while the emulator runs. It is not part of the Gerra API, and
+the gate never calls it.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from gerra_emulator.catalog import Status
+from gerra_emulator.catalog import CatalogError, Status
 from gerra_emulator.clock import format_timestamp
-from gerra_emulator.faults import FaultOptions
 from gerra_emulator.deps import StoreDep
+from gerra_emulator.faults import FaultOptions
 from gerra_emulator.store import SUPERSEDE_REASON_DEFAULT
 
 CONTROL_PREFIX = "/_emulator"
@@ -39,6 +39,12 @@ class SupersedeBody(_Body):
     reason: str = SUPERSEDE_REASON_DEFAULT
     next_status: Literal["pending", "for_admin_review"] = "pending"
     prompt: str | None = None
+
+
+class CatalogBody(_Body):
+    """A catalog file to load in place of the current one."""
+
+    path: str = Field(description="Path of a catalog.json on the emulator's file system.")
 
 
 class ClockBody(_Body):
@@ -64,6 +70,15 @@ def state(store: StoreDep) -> dict[str, Any]:
 def reset(store: StoreDep) -> dict[str, Any]:
     store.reset()
     return {"datasets": len(store.datasets())}
+
+@control_router.put("/catalog")
+def load_catalog(store: StoreDep, body: CatalogBody) -> dict[str, Any]:
+    try:
+        store.load_catalog(body.path)
+    except CatalogError as exc:
+        raise HTTPException(422, exc.problems) from None
+    return {"datasets": len(store.datasets())}
+
 
 @control_router.get("/datasets/{dataset_id}")
 def dataset(store: StoreDep, dataset_id: str) -> dict[str, Any]:

@@ -207,6 +207,7 @@ class Store:
         start_time: datetime | None = None,
     ) -> None:
         self.catalog = catalog
+        self._initial_catalog = catalog
         self.clock = clock or Clock()
         self.signer = signer or UrlSigner()
         self._lock = threading.RLock()
@@ -242,9 +243,24 @@ class Store:
         self._accepted: Counter[str] = Counter()
         self._rejected: Counter[str] = Counter()
 
-    def reset(self) -> None:
-        """Restore the state at construction: datasets, counters, faults and clock."""
+    def load_catalog(self, catalog_path: Path | str) -> None:
+        """Replace every organisation and dataset with a newly loaded catalog; clear the counters.
+
+        `reset` returns to the catalog the store was built with.
+
+        Raises:
+            CatalogError: the new catalog is invalid; the current state is kept.
+        """
+        catalog = load_catalog(catalog_path)
         with self._lock:
+            self.catalog = catalog
+            self._load()
+        log.info("catalog_loaded", catalog=str(catalog.path), datasets=len(catalog.datasets))
+
+    def reset(self) -> None:
+        """Restore the state at construction: catalog, datasets, counters, faults and clock."""
+        with self._lock:
+            self.catalog = self._initial_catalog
             self._engine = FaultEngine(self._initial_faults)
             if self._start_time is not None:
                 self.clock.set(self._start_time)

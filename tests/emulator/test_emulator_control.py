@@ -6,7 +6,16 @@ import time
 
 import httpx
 import pytest
-from emulator_helpers import ACME_ORG, COCKATOO_3RD, COCKATOO_V0, COCKATOO_V1, G1, G1_OLD
+from emulator_helpers import (
+    ACME_ORG,
+    COCKATOO_3RD,
+    COCKATOO_V0,
+    COCKATOO_V1,
+    G1,
+    G1_OLD,
+    dataset_entry,
+    write_catalog,
+)
 
 from gerra_emulator.store import TransitionError
 
@@ -192,6 +201,41 @@ def test_reset_restores_catalog(control: httpx.Client, api: httpx.Client, real_e
     assert api.get("/datasets/dataset", params={"id": G1}).json()["status"] == "pending"
     assert real_emulator.store.calls.requests == {"get_dataset": 1}
     assert abs(real_emulator.store.clock.timestamp() - time.time()) < 5
+
+
+def test_load_other_catalog(control: httpx.Client, api: httpx.Client, tmp_path) -> None:
+    dataset_id = "aaaaaaaa-0000-4000-8000-000000000001"
+    path = write_catalog(tmp_path, [dataset_entry(dataset_id)])
+
+    loaded = control.put("/_emulator/catalog", json={"path": str(path)})
+    listed = [item["id"] for item in api.get("/datasets").json()["datasets"]]
+    control.post("/_emulator/reset")
+
+    assert loaded.json() == {"datasets": 1}
+    assert listed == [dataset_id]
+    assert api.get("/datasets").json()["total"] == 7
+
+
+def test_load_invalid_catalog_keeps_state(control: httpx.Client, api: httpx.Client, tmp_path) -> None:
+    response = control.put("/_emulator/catalog", json={"path": str(tmp_path / "none.json")})
+
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        f"catalog file not found: {tmp_path / 'none.json'}; pass the path of an existing catalog.json"
+    ]
+    assert api.get("/datasets").json()["total"] == 7
+
+
+def test_internal_error_is_json(api: httpx.Client, real_emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    def crash(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(real_emulator.store, "query", crash)
+
+    response = api.get("/datasets")
+
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Internal Server Error"}
 
 
 def test_store_dataset_mapping_access(real_emulator) -> None:
