@@ -13,8 +13,9 @@ def main() -> int:
     parser.add_argument("--episodes", type=int, default=1000, help="number of episode files to generate")
     parser.add_argument("--rows", type=int, default=300, help="rows per episode (10 s at 30 fps by default)")
     parser.add_argument("--budget-mb", type=int, default=256, help="memory budget of one batch, in MB of Arrow buffers")
+    parser.add_argument("--small-budget-mb", type=int, default=8, help="budget of the extra batched run, in MB")
     args = parser.parse_args()
-    return expectation_batching.main(args.episodes, args.rows, args.budget_mb)
+    return expectation_batching.main(args.episodes, args.rows, args.budget_mb, args.small_budget_mb)
 
 
 if __name__ == "__main__":

@@ -75,6 +75,22 @@ def test_unreadable_table_fails(make_context):
     assert checked.total_count == 3
 
 
+def test_mismatched_type_fails(make_context):
+    import pyarrow as pa
+
+    odd = episode_table(1, 3)
+    odd = odd.set_column(odd.column_names.index("timestamp"), "timestamp", pa.array(["0", "a", "b"]))
+    ctx = make_context({member_name(0): episode_table(0, 3), member_name(1): odd, member_name(2): episode_table(2, 2)})
+    rules = suite(rule("expect_column_values_to_be_between", column="timestamp", min_value=0))
+    mismatched, checked = run_suites([rules], ctx)
+    assert mismatched.status is Status.FAILED
+    assert mismatched.message.startswith(
+        f"1 of 3 members cannot be read as tables, first {member_name(1)}: column timestamp has type string where other members have float"
+    )
+    assert checked.status is Status.PASSED
+    assert checked.total_count == 5
+
+
 def test_missing_column_fails(make_context):
     ctx = make_context({member_name(0): episode_table(0, 3), member_name(1): episode_table(1, 3).drop_columns(["timestamp"])})
     rules = suite(rule("expect_column_values_to_be_between", column="$timestamp_step", min_value=0.03))

@@ -78,14 +78,20 @@ def iter_batches(
     members: list[str],
     columns: list[ResolvedColumn],
     budget_bytes: int,
+    reference_types: dict[str, pa.DataType] | None = None,
 ) -> Iterator[Batch | UnreadableMember]:
-    """Yield batches of whole members, and an `UnreadableMember` for each member that cannot be read."""
-    wanted = source_columns(columns)
+    """Yield batches of whole members, and an `UnreadableMember` for each member that cannot be read.
+
+    Columns are cast to `reference_types` (the first member's types) so that
+    members concatenate. A member whose column cannot be cast counts as
+    unreadable, with the column, its type and the expected type as the cause.
+    """
+    requested = source_columns(columns)
     pending: list[tuple[str, pa.Table]] = []
     pending_bytes = 0
     for name in members:
         try:
-            table = read_columns(source, name, wanted)
+            table = conform(read_columns(source, name, requested), reference_types or {}, name)
         except TableReadError as error:
             yield UnreadableMember(name, error.cause)
             continue
@@ -96,6 +102,22 @@ def iter_batches(
         pending_bytes += table.nbytes
     if pending:
         yield build_batch(pending, columns)
+
+
+def conform(table: pa.Table, reference_types: dict[str, pa.DataType], name: str) -> pa.Table:
+    """Cast the table's columns to the reference types, or raise `TableReadError` for a column that does not cast."""
+    for position, field in enumerate(table.schema):
+        expected = reference_types.get(field.name)
+        if expected is None or field.type == expected:
+            continue
+        try:
+            cast = table.column(position).cast(expected)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as error:
+            raise TableReadError(
+                name, f"column {field.name} has type {field.type} where other members have {expected} ({error})"
+            ) from error
+        table = table.set_column(position, field.name, cast)
+    return table
 
 
 def build_batch(tables: list[tuple[str, pa.Table]], columns: list[ResolvedColumn]) -> Batch:
@@ -111,7 +133,7 @@ def build_batch(tables: list[tuple[str, pa.Table]], columns: list[ResolvedColumn
     lengths = np.array([t.num_rows for _, t in tables], dtype=np.int64)
     member_codes = np.repeat(np.arange(len(tables), dtype=np.int64), lengths)
     rows = _rows_within_members(lengths)
-    combined = pa.concat_tables([t for _, t in tables], promote_options="permissive")
+    combined = pa.concat_tables([t for _, t in tables], promote_options="default")
     episodes = _episodes(combined, names, lengths)
 
     data: dict[str, object] = {}
@@ -167,12 +189,12 @@ def _add_table_columns(data: dict[str, object], table: pa.Table, columns: list[R
             data[column.name] = table.column(column.source).to_pandas()
         else:
             data[column.name] = np.full(rows, np.nan)
-    for base, wanted in elements.items():
+    for base, requested in elements.items():
         if base not in table.column_names:
-            for column in wanted:
+            for column in requested:
                 data[column.name] = np.full(rows, np.nan)
             continue
-        positions = sorted({c.element for c in wanted if c.element is not None})
+        positions = sorted({c.element for c in requested if c.element is not None})
         values = vector_elements(table.column(base), positions)
-        for column in wanted:
+        for column in requested:
             data[column.name] = values[column.element]

@@ -104,7 +104,7 @@ def run_group(
         evidence[plan.position].tallies = [tallies[p.key] for p in plan.expectations]
 
     if runnable:
-        _run_batches(ctx, members, runnable, tallies, evidence, options)
+        _run_batches(ctx, members, runnable, tallies, evidence, options, shape.types)
     return {position: rule_results(item, options.max_examples) for position, item in evidence.items()}
 
 
@@ -130,10 +130,11 @@ def _run_batches(
     tallies: dict[int, Tally],
     evidence: dict[int, RuleEvidence],
     options: RunnerOptions,
+    reference_types: dict[str, Any],
 ) -> None:
     planned = [p for plan in plans for p in plan.expectations]
     columns = _unique_columns(planned)
-    for item in iter_batches(ctx.source, members, columns, options.memory_budget_bytes):
+    for item in iter_batches(ctx.source, members, columns, options.memory_budget_bytes, reference_types):
         if isinstance(item, UnreadableMember):
             for plan in plans:
                 evidence[plan.position].unreadable.append(item)
