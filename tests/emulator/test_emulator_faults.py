@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import socket
 import time
 from pathlib import Path
@@ -362,7 +363,7 @@ def test_control_and_health_never_faulted(anonymous: httpx.Client, real_emulator
     ],
 )
 def test_invalid_fault_options(options: dict, message: str) -> None:
-    with pytest.raises(ValidationError, match=message.replace("[", r"\[").replace("]", r"\]")):
+    with pytest.raises(ValidationError, match=re.escape(message)):
         FaultOptions(**options)
 
 
