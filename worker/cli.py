@@ -217,4 +217,22 @@ def version() -> None:
 
 
 def main() -> None:
-    app()
+    code: int | str | None = 0
+    try:
+        app()
+    except SystemExit as error:
+        code = error.code
+    finally:
+        # NOTE: pyarrow 26 can abort the interpreter at exit ("terminate called
+        # without an active exception", exit 134) after Parquet reads on
+        # threads, which would turn a finished run's exit code into a crash.
+        # Leaving with os._exit after flushing skips those destructors.
+        import logging
+
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    if isinstance(code, str):
+        sys.stderr.write(code + "\n")
+        code = EXIT_USAGE
+    os._exit(code or 0)

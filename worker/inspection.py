@@ -54,6 +54,9 @@ class InspectionRequest:
     timeout_s: float | None = None
     limits: ArchiveLimits | None = None
     memory_budget_bytes: int | None = None
+    # Results the gate recorded for earlier versions of this dataset, by
+    # dataset id, for checks that compare a regenerated version with its parent.
+    prior_results: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def inspect_archive(request: InspectionRequest) -> Inspection:
@@ -66,7 +69,7 @@ def inspect_archive(request: InspectionRequest) -> Inspection:
         return Inspection(evaluation, {"open_error": str(error), "open_error_code": getattr(error, "code", None)})
     with source:
         summary = {"members": len(source.members), "uncompressed_bytes": sum(m.size for m in source.members)}
-        cache: dict[str, Any] = {}
+        cache: dict[str, Any] = {"prior_results": request.prior_results} if request.prior_results else {}
         evaluation = evaluate(
             source, request.dataset, request.rule_set, request.work_dir / "checks",
             iterations=request.iterations, timeout_s=request.timeout_s, cache=cache,

@@ -9,6 +9,7 @@ of being posted twice.
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -188,9 +189,24 @@ class Gate:
         request = InspectionRequest(
             archive=archive, dataset=info, rule_set=self.rule_set, work_dir=work_dir,
             iterations=iterations, timeout_s=self.settings.check_timeout_s, limits=self.settings.archive_limits(),
+            prior_results=self._prior_results(iterations, info.id),
             memory_budget_bytes=self.settings.memory_budget_mb * 1024 * 1024,
         )
         return inspect_in_child(request, self.settings.hard_check_timeout_s)
+
+    def _prior_results(self, iterations: Any, dataset_id: str) -> dict[str, list[dict[str, Any]]]:
+        """Load the check results the gate recorded for the other versions of this dataset."""
+        prior: dict[str, list[dict[str, Any]]] = {}
+        for item in getattr(iterations, "iterations", None) or []:
+            other = str(getattr(item, "dataset_id", "") or "")
+            decision = self.store.decision(other) if other and other != dataset_id else None
+            if decision is None or not decision.report_path:
+                continue
+            try:
+                prior[other] = json.loads(Path(decision.report_path).read_text())["results"]
+            except (OSError, ValueError, KeyError) as error:
+                log.info("prior_report_unreadable", dataset_id=dataset_id, version_id=other, error=str(error))
+        return prior
 
     def _confirm_bytes(self, dataset_id: str, details: Dataset, work_dir: Path, sha256: str) -> None:
         """Download again before a rejection, so corruption in transit never rejects."""
