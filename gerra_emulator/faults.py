@@ -325,6 +325,10 @@ class FaultEngine:
         self._pending_changes = self.options.status_changes_after_get()
         self.fired: Counter[str] = Counter()
 
+    def has_rules(self, kind: FaultKind) -> bool:
+        """Tell whether any rule of `kind` is configured."""
+        return any(rule.kind is kind for rule in self.rules)
+
     def request_delay(self, endpoint: Endpoint, dataset_id: str | None) -> float:
         """Return the seconds to hold this request before handling it (0 for none)."""
         rule = self._first_firing((FaultKind.DELAY,), endpoint, dataset_id)

@@ -83,16 +83,15 @@ class FaultMiddleware:
             await _respond_with_fault(fault, scope, receive, send)
             return
 
-        lost = engine.lost_response(endpoint, dataset_id) if endpoint in (Endpoint.ACCEPT, Endpoint.REJECT) else None
-        if lost is None:
-            await self.app(scope, receive, send)
+        if endpoint in (Endpoint.ACCEPT, Endpoint.REJECT) and engine.has_rules(FaultKind.LOST_RESPONSE):
+            await self._maybe_lose_response(endpoint, dataset_id, scope, receive, send)
             return
-        await self._lose_response(lost.status, endpoint, dataset_id, scope, receive, send)
+        await self.app(scope, receive, send)
 
-    async def _lose_response(
-        self, status: int | None, endpoint: Endpoint, dataset_id: str | None, scope: Scope, receive: Any, send: Any
+    async def _maybe_lose_response(
+        self, endpoint: Endpoint, dataset_id: str | None, scope: Scope, receive: Any, send: Any
     ) -> None:
-        """Run the request, then replace a successful response with a dropped connection or `status`."""
+        """Run the request; if it changed the status, maybe replace the response with a drop or a 5xx."""
         messages: list[dict[str, Any]] = []
 
         async def capture(message: dict[str, Any]) -> None:
@@ -100,12 +99,15 @@ class FaultMiddleware:
 
         await self.app(scope, receive, capture)
         succeeded = bool(messages) and messages[0].get("status") == 200
-        if not succeeded:
-            # Only a change that happened can have its response lost.
+        # Only a change that happened can have its response lost, so the rule
+        # is consulted (and its limit counted) after a success only.
+        lost = store_of(scope).fault_engine.lost_response(endpoint, dataset_id) if succeeded else None
+        if lost is None:
             for message in messages:
                 await send(message)
             return
 
+        status = lost.status
         _log_fault(FaultKind.LOST_RESPONSE, endpoint, dataset_id, status=status)
         if status is None:
             await close_connection(scope, receive)

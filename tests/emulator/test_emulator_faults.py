@@ -143,12 +143,16 @@ def test_lost_reject_response(api: httpx.Client, real_emulator) -> None:
 
 
 def test_lost_response_only_on_success(api: httpx.Client, real_emulator) -> None:
-    real_emulator.store.set_faults(lost_response_rate=1.0, lost_response_mode="502")
+    real_emulator.store.set_faults(lost_response_rate=1.0, lost_response_mode="502", fault_limit=1)
 
-    response = api.post(f"/datasets/{COCKATOO_V0}/accept")
+    refused = api.post(f"/datasets/{COCKATOO_V0}/accept")
+    lost = api.post(f"/datasets/{G1}/accept")
+    answered = api.post(f"/datasets/{COCKATOO_V1}/accept")
 
-    assert response.status_code == 422
-    assert response.json() == {"detail": "Dataset is not in pending status"}
+    assert refused.status_code == 422
+    assert refused.json() == {"detail": "Dataset is not in pending status"}
+    assert lost.status_code == 502
+    assert answered.status_code == 200
 
 
 def test_download_cut(api: httpx.Client, anonymous: httpx.Client, real_emulator, archive: bytes) -> None:
