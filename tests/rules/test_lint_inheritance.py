@@ -123,3 +123,10 @@ def test_file_not_found(tmp_path):
 def test_folder_without_rules(tmp_path):
     errors = lint_paths([tmp_path])
     assert located(errors) == [(1, 1, "no-rule-files")]
+
+
+def test_two_unresolved_in_one_text(lint_text):
+    errors = lint_text("suite: v\ndescription: '${robot} at ${site}'\n")
+    assert located(errors) == [(2, 14, "unresolved-variable"), (2, 14, "unresolved-variable")]
+    assert "${robot}" in errors[0].message
+    assert "${site}" in errors[1].message

@@ -307,5 +307,5 @@ def _reads_episode_frames(members: Any, data: dict[str, Any]) -> bool:
 def _unique_sorted(errors: list[LintError]) -> list[LintError]:
     unique: dict[tuple[Any, ...], LintError] = {}
     for error in errors:
-        unique.setdefault((str(error.file), error.line, error.column, error.code), error)
+        unique.setdefault((str(error.file), error.line, error.column, error.code, error.message), error)
     return sorted(unique.values(), key=lambda e: (str(e.file), e.line, e.column, e.code))
