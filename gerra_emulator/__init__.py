@@ -6,7 +6,8 @@ shell with ``gerra-emulator serve --catalog PATH``.
 
 from gerra_emulator.catalog import Catalog, CatalogError, load_catalog
 from gerra_emulator.faults import Endpoint, FaultKind, FaultOptions, FaultRule
-from gerra_emulator.store import CallCounts, DatasetState, Store, TransitionError
+from gerra_emulator.records import CallCounts, DatasetState
+from gerra_emulator.store import Store, TransitionError
 
 __all__ = [
     "CallCounts",

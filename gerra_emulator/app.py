@@ -24,10 +24,10 @@ from gerra_emulator.control import control_router
 from gerra_emulator.deps import STORE_SCOPE_KEY, StoreDep
 from gerra_emulator.filters import parse_metadata_terms
 from gerra_emulator.injection import FaultMiddleware
+from gerra_emulator.records import DatasetState
 from gerra_emulator.storage import storage_router
 from gerra_emulator.store import (
     DatasetNotFoundError,
-    DatasetState,
     ForbiddenDatasetError,
     NotPendingError,
     Store,

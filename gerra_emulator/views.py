@@ -10,7 +10,7 @@ from typing import Any
 
 from gerra_emulator.catalog import STATUSES
 from gerra_emulator.clock import format_timestamp
-from gerra_emulator.store import DatasetState
+from gerra_emulator.records import DatasetState
 
 KNOWN_DATA_TYPES = ("episode", "synthetic_pov", "synthetic_third_person", "telemetry")
 DAILY_VOLUME_DAYS = 7
