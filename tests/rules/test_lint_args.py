@@ -31,6 +31,7 @@ def test_mostly_out_of_range(lint_text):
     errors = lint_text(expectation_rule("expect_column_values_to_not_be_null", "{column: timestamp, mostly: 1.5}"))
     assert located(errors) == [(6, 39, "expectation-args")]
     assert "args.mostly: ensure this value is less than or equal to 1.0 (got 1.5)" in errors[0].message
+    assert "mostly is a fraction from 0 to 1" in errors[0].message
 
 
 def test_unknown_argument_suggests(lint_text):

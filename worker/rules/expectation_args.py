@@ -178,4 +178,5 @@ def _issue_from(
     if name == "__root__":
         return Issue(("args",), f"invalid args for {expectation}: {error['msg']}", "expectation-args")
     got = f" (got {kwargs[name]!r})" if name in kwargs else ""
-    return Issue(("args", name, *location[1:]), f"args.{name}: {error['msg']}{got}", "expectation-args")
+    hint = "; mostly is a fraction from 0 to 1, e.g. 0.95 for 95%" if name == "mostly" else ""
+    return Issue(("args", name, *location[1:]), f"args.{name}: {error['msg']}{got}{hint}", "expectation-args")
