@@ -15,8 +15,8 @@ from typing import Any
 from worker.rules.errors import Issue
 from worker.rules.keys import RULE_KEYS, did_you_mean
 
-# Fields every expectation has for bookkeeping; the gate sets them itself, so
-# rule authors do not write them in args.
+# Bookkeeping fields of every expectation. The engine sets those it needs
+# (result_format, meta), so rule authors do not write any of them in args.
 _BOOKKEEPING_FIELDS = {
     "id",
     "meta",
