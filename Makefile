@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEMO_DIR := var/demo
 DEMO_PORT ?= 8765
 
-.PHONY: install test chaos bench demo lint-rules clean
+.PHONY: install test chaos bench demo lint-rules clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-test: $(STAMP)
+# The report browser tests render pages in headless Chromium; they skip with
+# a message when it is missing and cannot be installed (not root, no apt).
+CHROMIUM ?= /usr/bin/chromium
+
+browser:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; } \
+			|| echo "note: installing chromium failed; browser tests will skip"; \
+	else echo "note: $(CHROMIUM) is missing and cannot be installed here; browser tests will skip"; fi
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q -m "not slow"
 
 chaos: $(STAMP)

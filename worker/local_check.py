@@ -13,6 +13,7 @@ import typer
 from worker.checks.context import DatasetInfo
 from worker.inspection import Inspection, InspectionRequest, inspect_in_child
 from worker.reason import build_reason
+from worker.reports.html_report import try_write_html_report
 from worker.reports.json_report import GateRecord, json_safe, report_document, write_json_report
 from worker.rules.loader import RuleSet
 from worker.settings import Settings
@@ -66,6 +67,8 @@ def run_local_check(
         report_data=inspection.report_data,
     )
     report_path = write_json_report(record, report_dir) if report_dir else None
+    if report_path:
+        try_write_html_report(record, report_path, rule_set)
     if as_json:
         document = report_document(record)
         document["report_path"] = str(report_path) if report_path else None

@@ -25,12 +25,15 @@ from worker.gerra.client import GerraClient
 from worker.gerra.decisions import post_decision
 from worker.gerra.errors import AuthenticationError, ForbiddenError, GerraError, NotFoundError
 from worker.gerra.models import Dataset
+from worker.progress import check_progress, download_progress
 from worker.reason import build_reason
+from worker.reports.html_report import try_write_html_report
 from worker.reports.json_report import GateRecord, write_json_report
 from worker.rules.loader import RuleSet
 from worker.settings import Settings
 from worker.state import Decision, StateStore, utc_now
 from worker.verdict import Evaluation, Verdict
+from worker.webhook import rejection_payload, send_notice, stuck_payload
 
 log = structlog.get_logger(__name__)
 
@@ -136,7 +139,8 @@ class Gate:
         tick = time.monotonic()
         work_dir.mkdir(parents=True, exist_ok=True)
         download = self.client.download(
-            dataset_id, work_dir / "archive.zip", expected_size=int(details.data_byte_size or 0)
+            dataset_id, work_dir / "archive.zip", expected_size=int(details.data_byte_size or 0),
+            progress=download_progress(details.name or dataset_id),
         )
         timings["download"] = time.monotonic() - tick
         metrics.DOWNLOAD_BYTES.inc(download.size)
@@ -173,7 +177,12 @@ class Gate:
             dry_run=self.settings.dry_run,
         )
         report_path = write_json_report(record, self.settings.reports_path)
+        html_path = try_write_html_report(record, report_path, self.rule_set)
         outcome = self._decide(details, evaluation, reason, download.sha256, report_path)
+        if outcome.verdict == "reject" and outcome.action in ("rejected", "dry_run"):
+            notice = rejection_payload(details.id, details.name, details.data_type, reason,
+                                       str(html_path or report_path), self.settings.dry_run)
+            send_notice(self.settings.webhook_url, notice)
         outcome.timings_s = timings
         outcome.archive_sha256 = download.sha256
         return outcome
@@ -192,7 +201,8 @@ class Gate:
             prior_results=self._prior_results(iterations, info.id),
             memory_budget_bytes=self.settings.memory_budget_mb * 1024 * 1024,
         )
-        return inspect_in_child(request, self.settings.hard_check_timeout_s)
+        with check_progress(info.name or info.id):
+            return inspect_in_child(request, self.settings.hard_check_timeout_s)
 
     def _prior_results(self, iterations: Any, dataset_id: str) -> dict[str, list[dict[str, Any]]]:
         """Load the check results the gate recorded for the other versions of this dataset."""
@@ -255,6 +265,8 @@ class Gate:
         backoff = min(self.settings.hold_backoff_s * (2**previous), self.settings.hold_backoff_max_s)
         state = self.store.record_hold(dataset_id, cause, backoff, self.settings.max_hold_attempts)
         self.store.finish_attempt(attempt, "held", cause, None)
+        if state.stuck and state.holds == self.settings.max_hold_attempts:
+            send_notice(self.settings.webhook_url, stuck_payload(dataset_id, None, state.holds, cause))
         event = log.error if state.stuck else log.warning
         event("dataset_held", dataset_id=dataset_id, cause=cause, holds=state.holds, stuck=state.stuck,
               retry_in_s=round(backoff, 1))
