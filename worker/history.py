@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from pathlib import Path
 
 import typer
 
@@ -46,9 +47,10 @@ def print_decision(settings: Settings, dataset_id: str, as_json: bool) -> bool:
     if decision is None and not attempts:
         typer.echo(f"no record of dataset {dataset_id} in {settings.state_db}", err=True)
         return False
+    html_report = _html_report(decision.report_path if decision else None)
     if as_json:
         typer.echo(json.dumps({"decision": asdict(decision) if decision else None, "attempts": attempts,
-                               "hold": asdict(hold)}, indent=2))
+                               "hold": asdict(hold), "html_report": html_report}, indent=2))
         return True
     if decision is not None:
         typer.echo(f"dataset:   {decision.dataset_id} ({decision.name})")
@@ -59,6 +61,8 @@ def print_decision(settings: Settings, dataset_id: str, as_json: bool) -> bool:
             typer.echo(f"reason:    {decision.reason}")
         if decision.report_path:
             typer.echo(f"report:    {decision.report_path}")
+        if html_report:
+            typer.echo(f"html:      {html_report}")
         typer.echo(f"archive:   sha256 {decision.archive_sha256}")
         typer.echo(f"rules:     digest {decision.rules_digest}, gate {decision.gate_version}")
     if hold.holds:
@@ -67,3 +71,11 @@ def print_decision(settings: Settings, dataset_id: str, as_json: bool) -> bool:
     for attempt in attempts[-5:]:
         typer.echo(f"  {attempt['started_at']}  {attempt['outcome'] or 'in progress'}  {attempt['cause'] or ''}")
     return True
+
+
+def _html_report(json_report: str | None) -> str | None:
+    """Return the HTML report written beside a JSON report, or None when there is none."""
+    if not json_report:
+        return None
+    html = Path(json_report).with_suffix(".html")
+    return str(html) if html.is_file() else None
