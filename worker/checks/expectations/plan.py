@@ -8,6 +8,8 @@ across batches and units.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -22,6 +24,7 @@ from great_expectations.expectations.expectation import (
 )
 from great_expectations.expectations.registry import get_expectation_impl
 
+from worker.checks.expectations import gx
 from worker.checks.expectations.columns import ColumnError, ResolvedColumn, TableShape, resolve
 
 COLUMN_ARGS = ("column", "column_A", "column_B")
@@ -65,10 +68,21 @@ class PlannedExpectation:
     label: str
     kind: Kind
     statistic: str | None = None
+    condition_columns: list[ResolvedColumn] = field(default_factory=list)
+
+    @property
+    def all_columns(self) -> list[ResolvedColumn]:
+        """Return the checked columns and the columns its row_condition reads."""
+        return [*self.columns, *self.condition_columns]
+
+    @property
+    def signature(self) -> str:
+        """Return the identity great-expectations uses to drop duplicate expectations from a suite."""
+        return self.expectation_type + json.dumps(self.kwargs, sort_keys=True, default=str)
 
     def build(self) -> Expectation:
         """Create a fresh expectation for one batch; a suite takes ownership of what it is given."""
-        return self.expectation_class(**self.kwargs, meta={"plan_key": self.key})
+        return _construct(self.expectation_class, {**self.kwargs, "meta": {"plan_key": self.key}})
 
     @property
     def row_condition(self) -> str | None:
@@ -150,6 +164,7 @@ def _expand(rule: Any, shape: TableShape, next_key: int) -> list[PlannedExpectat
             column_list.extend(resolve(str(reference), shape))
         args["column_list"] = [c.name for c in column_list]
 
+    condition_columns = condition_references(args.get("row_condition"), shape)
     variants = expanded or [None]
     planned = []
     for offset, element in enumerate(variants):
@@ -162,13 +177,47 @@ def _expand(rule: Any, shape: TableShape, next_key: int) -> list[PlannedExpectat
             kwargs["column"] = element.name
             columns.insert(0, element)
         label = element.name if element is not None else _label(kwargs)
-        expectation_class(**kwargs)  # validates the arguments once, before any batch runs
+        _construct(expectation_class, kwargs)  # validates the arguments once, before any batch runs
         planned.append(
             PlannedExpectation(
-                next_key + offset, 0, rule.expectation, expectation_class, kwargs, columns, label, kind, statistic
+                next_key + offset,
+                0,
+                rule.expectation,
+                expectation_class,
+                kwargs,
+                columns,
+                label,
+                kind,
+                statistic,
+                condition_columns,
             )
         )
     return planned
+
+
+def _construct(expectation_class: type[Expectation], kwargs: dict[str, Any]) -> Expectation:
+    with gx.string_conditions_allowed():
+        return expectation_class(**kwargs)
+
+
+def condition_references(condition: str | None, shape: TableShape) -> list[ResolvedColumn]:
+    """Return the columns a pandas row_condition reads, so that batches load them.
+
+    Plain table columns count when they appear as a whole word. Vector
+    elements and derived columns count when written in backticks, as pandas
+    requires for names with dots or ``$``: ``\`observation.state[0]\` > 0``.
+    """
+    if not condition:
+        return []
+    found: dict[str, ResolvedColumn] = {}
+    for quoted in re.findall(r"`([^`]+)`", condition):
+        for column in resolve(quoted, shape):
+            found.setdefault(column.name, column)
+    bare = re.sub(r"`[^`]*`|'[^']*'|\"[^\"]*\"", " ", condition)
+    for name in shape.types:
+        if re.search(rf"(?<![\w.]){re.escape(name)}(?![\w.])", bare):
+            found.setdefault(name, ResolvedColumn(name, name))
+    return list(found.values())
 
 
 def _label(kwargs: dict[str, Any]) -> str:

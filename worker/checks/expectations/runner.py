@@ -142,11 +142,16 @@ def _run_batches(
         _check_deadline(ctx)
         started = time.monotonic()
         _record_missing_columns(item, plans, evidence)
-        outcome = gx.validate(item.frame, [p.build() for p in planned], options.index_cap)
+        leaders, sharing = _deduplicate(planned)
+        outcome = gx.validate(item.frame, [p.build() for p in leaders], options.index_cap)
+        answered = set()
         for result in outcome.results:
-            key = result.expectation_config.meta["plan_key"]
-            tally = tallies[key]
-            tally.add(item, result, _all_failing_rows(item, tally, result))
+            for key in sharing[result.expectation_config.meta["plan_key"]]:
+                tally = tallies[key]
+                tally.add(item, result, _all_failing_rows(item, tally, result))
+                answered.add(key)
+        if len(answered) != len(planned):
+            raise RuntimeError(f"great-expectations returned {len(answered)} results for {len(planned)} expectations")
         log.debug(
             "expectation_batch_validated",
             members=len(item.members),
@@ -155,6 +160,20 @@ def _run_batches(
             expectations=len(planned),
             elapsed_s=round(time.monotonic() - started, 3),
         )
+
+
+def _deduplicate(planned: list[PlannedExpectation]) -> tuple[list[PlannedExpectation], dict[int, list[int]]]:
+    """Return one expectation per distinct configuration, and the planned keys each one answers for.
+
+    An ExpectationSuite silently drops an expectation equal to one it has,
+    so two rules with the same expectation and arguments share one result.
+    """
+    leaders: dict[str, PlannedExpectation] = {}
+    sharing: dict[int, list[int]] = {}
+    for expectation in planned:
+        leader = leaders.setdefault(expectation.signature, expectation)
+        sharing.setdefault(leader.key, []).append(expectation.key)
+    return list(leaders.values()), sharing
 
 
 def _check_deadline(ctx: CheckContext) -> None:
@@ -166,14 +185,14 @@ def _check_deadline(ctx: CheckContext) -> None:
 def _unique_columns(planned: list[PlannedExpectation]) -> list[ResolvedColumn]:
     seen: dict[str, ResolvedColumn] = {}
     for expectation in planned:
-        for column in expectation.columns:
+        for column in expectation.all_columns:
             seen.setdefault(column.name, column)
     return list(seen.values())
 
 
 def _record_missing_columns(batch: Batch, plans: list[RulePlan], evidence: dict[int, RuleEvidence]) -> None:
     for plan in plans:
-        sources = {c.source for p in plan.expectations for c in p.columns if c.source}
+        sources = {c.source for p in plan.expectations for c in p.all_columns if c.source}
         for member, absent in batch.missing_columns.items():
             lacking = sorted(sources.intersection(absent))
             if lacking:
