@@ -102,7 +102,7 @@ def test_declared_entry_count_rejected(sandbox: Sandbox) -> None:
 
 
 def test_entry_count_checked_after_parse(sandbox: Sandbox) -> None:
-    # The end record claims 2 entries while the central directory holds 30.
+    # The end record declares 2 entries, but the central directory contains 30.
     entries = [stored(f"f{i:02d}.txt", b"x") for i in range(30)]
     path = write_raw_zip(sandbox.path("lying-count.zip"), entries, declared_entries=2)
     error = expect_rejected(sandbox, path, ErrorCode.TOO_MANY_MEMBERS, max_members=10)

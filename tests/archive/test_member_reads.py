@@ -111,8 +111,8 @@ def test_local_path_work_dir_not_directory(tmp_path: Path) -> None:
 
 
 def test_local_path_file_size_limit(tmp_path: Path) -> None:
-    # RLIMIT_FSIZE makes the kernel fail writes past 10 KB with EFBIG, a real
-    # write failure in the work dir; it runs in a child so the limit stays there.
+    # RLIMIT_FSIZE makes the kernel fail writes past 10 KB with EFBIG, which is a
+    # real write failure in the work dir. A child process keeps the limit away from pytest.
     archive = dataset_zip(tmp_path / "d.zip")
     script = textwrap.dedent(
         f"""

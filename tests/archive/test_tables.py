@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import zipfile
 from pathlib import Path
 
@@ -301,3 +302,36 @@ def test_real_lfs_stub_parquet(real_datasets_dir: Path, tmp_path: Path) -> None:
     with open_source(real_datasets_dir / "new-test-lfs-stubs.zip", tmp_path) as source:
         error = unreadable(lambda: tables.read_schema(source, "data/chunk-000/episode_000000.parquet"))
     assert "magic bytes not found" in error.reason
+
+
+def test_fuzzed_tables_raise_archive_error(sandbox: Sandbox) -> None:
+    # Random byte damage to table members must end in ArchiveError, never a raw pyarrow error.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("t/a.csv", b"".join(CSV.splitlines(keepends=True)[:100]))
+        archive.writestr("t/e.jsonl", b"".join(JSONL.splitlines(keepends=True)[:30]))
+        archive.writestr("t/s.parquet", parquet_bytes(40), zipfile.ZIP_STORED)
+        archive.writestr("t/d.parquet", parquet_bytes(40))
+    original = buffer.getvalue()
+    generator = random.Random(11)
+    paths = []
+    for attempt in range(200):
+        data = bytearray(original)
+        # One damaged byte per archive, so some land in fields no check depends on.
+        data[generator.randrange(len(data))] = generator.randrange(256)
+        paths.append(sandbox.path(f"fuzz-{attempt}.zip"))
+        paths[-1].write_bytes(bytes(data))
+
+    outcomes = {"read": 0, "rejected": 0}
+    for path in paths:
+        try:
+            source = sandbox.open(path)
+            for name in filter(tables.table_format, source.names()):
+                assert tables.read_schema(source, name).names
+                assert tables.read_table(source, name).column_names
+                list(tables.iter_batches(source, name, batch_rows=7))
+            outcomes["read"] += 1
+        except ArchiveError:
+            outcomes["rejected"] += 1
+    assert outcomes["read"] > 0
+    assert outcomes["rejected"] > 0

@@ -30,7 +30,7 @@ MIN_CENTRAL_ENTRY_SIZE = 46
 
 @dataclass(frozen=True)
 class EndRecord:
-    """What the end-of-central-directory record declares."""
+    """Fields declared by the end-of-central-directory record."""
 
     archive_size: int
     entries: int

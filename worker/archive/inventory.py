@@ -145,13 +145,15 @@ def _check_overlaps(by_name: dict[str, zipfile.ZipInfo], end: EndRecord) -> None
     # Entries that share compressed data are how non-recursive ZIP bombs
     # multiply one small payload into many large members.
     spans = sorted((info.header_offset, name, info) for name, info in by_name.items())
-    limit = end.record_offset
+    # Member data must end before the central directory. A ZIP64 end record
+    # between the two only makes this bound looser, never wrong.
+    directory_start = end.record_offset - end.cd_size
     for index, (start, name, info) in enumerate(spans):
         data_end = start + _LOCAL_HEADER_SIZE + info.compress_size
-        if data_end > limit:
+        if data_end > directory_start:
             raise ArchiveError(
-                f"member {name} data ends at byte {format_count(data_end)}, past the end of the"
-                f" archive data at byte {format_count(limit)}: the file was cut",
+                f"member {name} data ends at byte {format_count(data_end)}, past the start of the"
+                f" central directory at byte {format_count(directory_start)}: the file was cut",
                 code=ErrorCode.TRUNCATED,
                 member=name,
             )

@@ -1,9 +1,9 @@
 """Pre-scan of JSON Lines data for nesting depth and UTF-8 validity.
 
-pyarrow's JSON reader recurses once per nesting level and crashes the process
-with a segmentation fault on a line nested 100,000 deep (pyarrow 26, measured
-here). Its reader also accepts invalid UTF-8 inside strings. This scan runs
-before pyarrow sees the data and rejects both.
+pyarrow's JSON reader recurses once per nesting level. In pyarrow 26 it
+crashes the process with a segmentation fault on a line nested 100,000 deep,
+and it accepts invalid UTF-8 inside strings. This scan reads the data before
+pyarrow does and rejects both.
 """
 
 from __future__ import annotations

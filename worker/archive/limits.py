@@ -1,8 +1,9 @@
 """Size, count and path limits an archive must meet before any member is read.
 
 The defaults are generous for robot-learning deliveries (stored video and
-Parquet, compressed JSON metadata) and tight enough that a ZIP bomb is
-rejected from its central directory alone.
+Parquet, compressed JSON metadata). They are tight enough that a ZIP bomb
+whose headers state its real size is rejected from the central directory
+alone. A bomb with false sizes is caught while its member is read.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ DEFAULT_MAX_PATH_LENGTH = 1024
 DEFAULT_MAX_PATH_DEPTH = 32
 # NAME_MAX of Linux file systems (ext4, xfs, tmpfs): a longer segment cannot be extracted.
 DEFAULT_MAX_SEGMENT_BYTES = 255
-# Python holds every central directory entry in memory, so its size is capped
-# before parsing. 32 MiB fits 100,000 entries with names of about 250 characters.
+# zipfile keeps every central directory entry in memory, so the directory size
+# is capped before parsing. By estimate, 32 MiB fits 100,000 entries with names
+# of about 250 characters.
 DEFAULT_MAX_CENTRAL_DIRECTORY_SIZE = 32 * MIB
 
 

@@ -23,25 +23,25 @@ def normalize_member_name(raw: str, limits: ArchiveLimits) -> str:
     so ``./a//b`` and ``a/b`` name the same member. A trailing slash (a folder
     entry) is dropped too.
     """
-    shown = repr(raw)
+    quoted = repr(raw)
     if _CONTROL_CHARS.search(raw):
-        raise _name_error(raw, f"member name {shown} contains a control character", ErrorCode.INVALID_NAME)
+        raise _name_error(raw, f"member name {quoted} contains a control character", ErrorCode.INVALID_NAME)
     if "\\" in raw:
         raise _name_error(
             raw,
-            f"member name {shown} contains a backslash, which Windows tools treat as a folder separator",
+            f"member name {quoted} contains a backslash, which Windows tools treat as a folder separator",
             ErrorCode.PATH_TRAVERSAL,
         )
     if raw.startswith("/"):
-        raise _name_error(raw, f"member name {shown} is an absolute path", ErrorCode.PATH_TRAVERSAL)
+        raise _name_error(raw, f"member name {quoted} is an absolute path", ErrorCode.PATH_TRAVERSAL)
     if _DRIVE_LETTER.match(raw):
-        raise _name_error(raw, f"member name {shown} starts with a drive letter", ErrorCode.PATH_TRAVERSAL)
+        raise _name_error(raw, f"member name {quoted} starts with a drive letter", ErrorCode.PATH_TRAVERSAL)
 
     segments = [s for s in unicodedata.normalize("NFC", raw).split("/") if s not in ("", ".")]
     if ".." in segments:
-        raise _name_error(raw, f"member name {shown} contains a '..' segment", ErrorCode.PATH_TRAVERSAL)
+        raise _name_error(raw, f"member name {quoted} contains a '..' segment", ErrorCode.PATH_TRAVERSAL)
     if not segments:
-        raise _name_error(raw, f"member name {shown} is empty", ErrorCode.INVALID_NAME)
+        raise _name_error(raw, f"member name {quoted} is empty", ErrorCode.INVALID_NAME)
 
     name = "/".join(segments)
     _check_length(raw, name, segments, limits)

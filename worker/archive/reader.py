@@ -1,10 +1,10 @@
 """Streaming reads of one ZIP member that enforce its declared size and CRC.
 
 zipfile cuts a member's output at the size its central directory entry
-declares and stays silent about the rest. The reader opens the member with a
-declared size one byte larger: if that extra byte arrives, the data inflates
-beyond its header, which is how a lying ZIP bomb is caught after reading at
-most the declared size plus one byte.
+declares and ignores the rest. The reader opens the member with a declared
+size one byte larger. If that extra byte arrives, the data inflates beyond its
+header, so a ZIP bomb with a false size is caught after reading at most the
+declared size plus one byte.
 """
 
 from __future__ import annotations
@@ -61,11 +61,11 @@ class MemberReader(io.RawIOBase):
         return _translate(self._name, lambda: self._inner.seek(target))
 
     def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
-        wanted = min(len(buffer), READ_CHUNK)
-        if wanted == 0:
+        chunk_size = min(len(buffer), READ_CHUNK)
+        if chunk_size == 0:
             return 0
         try:
-            data = _translate(self._name, lambda: self._inner.read(wanted))
+            data = _translate(self._name, lambda: self._inner.read(chunk_size))
         except ArchiveError as error:
             # zipfile checks the CRC as soon as the extra byte arrives, so an
             # inflating member first shows up as a CRC failure.

@@ -145,16 +145,10 @@ class ZipSource(DatasetSource):
         started = time.monotonic()
         self.path = path
         self.limits = limits or ArchiveLimits()
-        end = read_end_record(path, self.limits)
-        self._zip = _open_zip(path)
         try:
-            self._inventory, self._infos = build_zip_inventory(self._zip, end, self.limits, path.name)
+            self._zip, self._inventory, self._infos = _open_checked(path, self.limits)
         except ArchiveError as error:
-            self._zip.close()
             log.info("archive_rejected", archive=path.name, code=str(error.code), reason=str(error))
-            raise
-        except BaseException:
-            self._zip.close()
             raise
         super().__init__(path.name, list(self._inventory.members), work_dir)
         # Only files this source extracted are reused; a file left in the work
@@ -196,7 +190,7 @@ class ZipSource(DatasetSource):
         started = time.monotonic()
         part = _create_part_file(target, member.size, name)
         try:
-            self._copy_member(name, part, target)
+            self._copy_member(name, part)
             os.replace(part, target)
             self._extracted.add(name)
         except OSError as error:
@@ -247,7 +241,7 @@ class ZipSource(DatasetSource):
     def _stored_size(self) -> int:
         return self._inventory.archive_size
 
-    def _copy_member(self, name: str, part: Path, target: Path) -> None:
+    def _copy_member(self, name: str, part: Path) -> None:
         with self.open(name) as source, open(part, "wb") as destination:
             while chunk := source.read(READ_CHUNK):
                 destination.write(chunk)
@@ -287,6 +281,19 @@ def open_source(path: Path, work_dir: Path, limits: ArchiveLimits | None = None)
     if path.is_dir():
         return DirectorySource(path, work_dir)
     return ZipSource(path, work_dir, limits)
+
+
+def _open_checked(
+    path: Path, limits: ArchiveLimits
+) -> tuple[zipfile.ZipFile, Inventory, dict[str, zipfile.ZipInfo]]:
+    end = read_end_record(path, limits)
+    archive = _open_zip(path)
+    try:
+        inventory, infos = build_zip_inventory(archive, end, limits, path.name)
+    except BaseException:
+        archive.close()
+        raise
+    return archive, inventory, infos
 
 
 def _open_zip(path: Path) -> zipfile.ZipFile:

@@ -41,7 +41,9 @@ def read_schema(source: DatasetSource, name: str) -> pa.Schema:
     if kind == "parquet":
         with _parquet_file(source, name) as parquet:
             with _decoding(name):
-                return parquet.schema_arrow
+                schema = parquet.schema_arrow
+        _field_names(name, schema)
+        return schema
     if kind == "csv":
         with source.open(name) as handle, _decoding(name):
             reader = pa_csv.open_csv(handle, read_options=pa_csv.ReadOptions(block_size=DEFAULT_BLOCK_SIZE))
@@ -56,26 +58,27 @@ def read_schema(source: DatasetSource, name: str) -> pa.Schema:
 def read_table(source: DatasetSource, name: str, columns: Sequence[str] | None = None) -> pa.Table:
     """Read the whole table, or only `columns` in the order given."""
     kind = _require_format(name)
-    wanted = list(columns) if columns is not None else None
+    requested = list(columns) if columns is not None else None
     if kind == "parquet":
         with _parquet_file(source, name) as parquet:
-            _check_columns(name, parquet.schema_arrow, wanted)
+            _check_columns(name, parquet.schema_arrow, requested)
             with _decoding(name):
-                table = parquet.read(columns=wanted)
+                table = parquet.read(columns=requested)
     elif kind == "csv":
         with source.open(name) as handle, _decoding(name):
             table = pa_csv.read_csv(
                 handle,
                 read_options=pa_csv.ReadOptions(block_size=DEFAULT_BLOCK_SIZE),
-                convert_options=pa_csv.ConvertOptions(include_columns=wanted),
+                convert_options=pa_csv.ConvertOptions(include_columns=requested),
             )
         _check_text_columns(name, table.schema)
     else:
         _scan_json(source, name)
         with source.open(name) as handle, _decoding(name):
             table = pa_json.read_json(handle, read_options=_json_options())
-        _check_columns(name, table.schema, wanted)
-    return table if wanted is None else table.select(wanted)
+        _check_columns(name, table.schema, requested)
+    _field_names(name, table.schema)
+    return table if requested is None else table.select(requested)
 
 
 def iter_batches(
@@ -88,30 +91,30 @@ def iter_batches(
     if batch_rows <= 0:
         raise ValueError(f"batch_rows must be a positive number of rows, got {batch_rows}")
     kind = _require_format(name)
-    wanted = list(columns) if columns is not None else None
+    requested = list(columns) if columns is not None else None
     if kind == "parquet":
-        yield from _parquet_batches(source, name, wanted, batch_rows)
+        yield from _parquet_batches(source, name, requested, batch_rows)
     else:
-        yield from _text_batches(source, name, kind, wanted, batch_rows)
+        yield from _text_batches(source, name, kind, requested, batch_rows)
 
 
 def _parquet_batches(
-    source: DatasetSource, name: str, wanted: list[str] | None, batch_rows: int
+    source: DatasetSource, name: str, requested: list[str] | None, batch_rows: int
 ) -> Iterator[pa.RecordBatch]:
     with _parquet_file(source, name) as parquet:
-        _check_columns(name, parquet.schema_arrow, wanted)
+        _check_columns(name, parquet.schema_arrow, requested)
         with _decoding(name):
-            batches = parquet.iter_batches(batch_size=batch_rows, columns=wanted)
+            batches = parquet.iter_batches(batch_size=batch_rows, columns=requested)
         while True:
             with _decoding(name):
                 batch = next(batches, None)
             if batch is None:
                 return
-            yield batch if wanted is None else batch.select(wanted)
+            yield batch if requested is None else batch.select(requested)
 
 
 def _text_batches(
-    source: DatasetSource, name: str, kind: str, wanted: list[str] | None, batch_rows: int
+    source: DatasetSource, name: str, kind: str, requested: list[str] | None, batch_rows: int
 ) -> Iterator[pa.RecordBatch]:
     if kind == "jsonl":
         _scan_json(source, name)
@@ -121,21 +124,21 @@ def _text_batches(
                 reader = pa_csv.open_csv(
                     handle,
                     read_options=pa_csv.ReadOptions(block_size=DEFAULT_BLOCK_SIZE),
-                    convert_options=pa_csv.ConvertOptions(include_columns=wanted),
+                    convert_options=pa_csv.ConvertOptions(include_columns=requested),
                 )
             else:
                 reader = pa_json.open_json(handle, read_options=_json_options())
         if kind == "csv":
             _check_text_columns(name, reader.schema)
         else:
-            _check_columns(name, reader.schema, wanted)
+            _check_columns(name, reader.schema, requested)
         while True:
             with _decoding(name):
                 batch = _next_batch(reader)
             if batch is None:
                 return
-            if wanted is not None:
-                batch = batch.select(wanted)
+            if requested is not None:
+                batch = batch.select(requested)
             for start in range(0, batch.num_rows, batch_rows):
                 yield batch.slice(start, batch_rows)
 
@@ -176,6 +179,10 @@ def _decoding(name: str) -> Iterator[None]:
         raise
     except pa.ArrowException as error:
         raise UnreadableTable(name, _reason(error)) from error
+    except UnicodeDecodeError as error:
+        # pyarrow decodes column names and paths lazily, so invalid UTF-8 in
+        # a Parquet schema surfaces here rather than as an ArrowException.
+        raise UnreadableTable(name, "a column name is not valid UTF-8") from error
     except OSError as error:
         # pyarrow reports some corrupt data (for example an undecodable Parquet
         # footer) as an OSError without an errno; real I/O failures carry one.
@@ -198,11 +205,11 @@ def _require_format(name: str) -> str:
     return kind
 
 
-def _check_columns(name: str, schema: pa.Schema, wanted: list[str] | None) -> None:
-    if wanted is None:
+def _check_columns(name: str, schema: pa.Schema, requested: list[str] | None) -> None:
+    if requested is None:
         return
     names = _field_names(name, schema)
-    missing = [c for c in wanted if c not in names]
+    missing = [c for c in requested if c not in names]
     if missing:
         available = ", ".join(names[:20])
         raise UnreadableTable(
