@@ -1,6 +1,7 @@
 import time
 
 from pydantic import BaseModel
+from structlog.testing import capture_logs
 
 from worker.archive.errors import UnreadableTable
 from worker.checks.engine import run_suites
@@ -141,3 +142,36 @@ def test_deadline_times_out(make_context):
     assert expectation.message.startswith("timed out")
     assert builtin.status is Status.ERROR
     assert builtin.message.startswith("timed out")
+
+
+@register("engine_test.slow")
+def _slow(ctx, args):
+    """Pass after a pause, as a long check would."""
+    time.sleep(0.3)
+    return [passed("engine_test.slow", "done")]
+
+
+def test_result_after_deadline(make_context):
+    ctx = make_context({member_name(0): episode_table(0, 3)}, deadline=time.monotonic() + 0.2)
+    [result] = run_suites([suite({"check": "engine_test.slow"})], ctx)
+    assert result.status is Status.ERROR
+    assert result.message == "timed out: engine_test.slow finished after the check deadline"
+
+
+def test_logs_rules_and_suite(make_context):
+    ctx = make_context({member_name(0): episode_table(0, 3)})
+    rules = suite(
+        rule("expect_column_values_to_not_be_null", column="timestamp"),
+        rule("expect_column_values_to_not_be_null", column="index", id="index-present"),
+        {"check": "engine_test.ok"},
+    )
+    with capture_logs() as events:
+        run_suites([rules], ctx)
+    per_rule = [e for e in events if e["event"] == "rule_evaluated"]
+    per_suite = [e for e in events if e["event"] == "suite_evaluated"]
+    assert [e["rule"] for e in per_rule] == ["expect_column_values_to_not_be_null", "index-present", "engine_test.ok"]
+    assert {e["log_level"] for e in per_rule} == {"debug"}
+    assert all(e["elapsed_s"] >= 0 for e in per_rule)
+    assert len(per_suite) == 1
+    assert per_suite[0]["log_level"] == "info"
+    assert per_suite[0]["results"] == 3

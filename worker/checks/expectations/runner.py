@@ -144,14 +144,17 @@ def _run_batches(
         _record_missing_columns(item, plans, evidence)
         leaders, sharing = _deduplicate(planned)
         outcome = gx.validate(item.frame, [p.build() for p in leaders], options.index_cap)
-        answered = set()
+        covered = set()
         for result in outcome.results:
             for key in sharing[result.expectation_config.meta["plan_key"]]:
                 tally = tallies[key]
                 tally.add(item, result, _all_failing_rows(item, tally, result))
-                answered.add(key)
-        if len(answered) != len(planned):
-            raise RuntimeError(f"great-expectations returned {len(answered)} results for {len(planned)} expectations")
+                covered.add(key)
+        if len(covered) != len(planned):
+            raise RuntimeError(
+                f"great-expectations returned results for {len(covered)} of {len(planned)} planned expectations; "
+                "this is a bug in the expectation runner"
+            )
         log.debug(
             "expectation_batch_validated",
             members=len(item.members),
@@ -163,7 +166,7 @@ def _run_batches(
 
 
 def _deduplicate(planned: list[PlannedExpectation]) -> tuple[list[PlannedExpectation], dict[int, list[int]]]:
-    """Return one expectation per distinct configuration, and the planned keys each one answers for.
+    """Return one expectation per distinct configuration, and the planned keys that share its result.
 
     An ExpectationSuite silently drops an expectation equal to one it has,
     so two rules with the same expectation and arguments share one result.
