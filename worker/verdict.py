@@ -83,6 +83,17 @@ def decide(suites: Sequence[Any], results: list[CheckResult]) -> Evaluation:
                 f"suite {suite.suite} has {len(warnings)} failed warnings, allowed at most {max_warnings}"
             )
 
+    for suite in suites:
+        ran = [r for r in results if r.suite == suite.suite and r.status in (Status.PASSED, Status.FAILED)]
+        if ran:
+            continue
+        action = _policy_value(suite, "on_no_checks", "hold")
+        if action == "hold":
+            cause = f"suite {suite.suite} ran no check on this dataset (every rule was skipped or disabled)"
+            return Evaluation(Verdict.HOLD, results, refs, hold_cause=cause)
+        if action == "reject":
+            policy_failures.append(f"suite {suite.suite} ran no check on this dataset")
+
     evaluation = Evaluation(Verdict.ACCEPT, results, refs, policy_failures=policy_failures)
     if evaluation.blocking_failures or policy_failures:
         evaluation.verdict = Verdict.REJECT

@@ -10,6 +10,7 @@ from worker.verdict import Verdict, decide
 class _Policy:
     max_warnings: int | None = None
     reject_on: str = "error"
+    on_no_checks: str = "hold"
 
 
 @dataclass
@@ -58,3 +59,14 @@ def test_reject_on_warning_policy() -> None:
     suite = _Suite(policy=_Policy(reject_on="warning"))
     evaluation = decide([suite], [_result(Status.FAILED, Severity.WARNING)])
     assert evaluation.verdict is Verdict.REJECT
+
+
+def test_suite_with_only_skipped_checks_holds() -> None:
+    evaluation = decide([_Suite()], [_result(Status.SKIPPED)])
+    assert evaluation.verdict is Verdict.HOLD
+    assert "ran no check" in (evaluation.hold_cause or "")
+
+
+def test_on_no_checks_accept_policy() -> None:
+    evaluation = decide([_Suite(policy=_Policy(on_no_checks="accept"))], [_result(Status.SKIPPED)])
+    assert evaluation.verdict is Verdict.ACCEPT
