@@ -19,6 +19,7 @@ from worker.archive.source import open_source
 from worker.checks.context import CheckContext, DatasetInfo
 from worker.checks.registry import get_check
 from worker.checks.results import CheckResult
+from workdirs import work_dir_for
 
 V2_DATA_PATH = "data/chunk-{episode_chunk:03d}/episode_{episode_index:06d}.parquet"
 V2_VIDEO_PATH = "videos/chunk-{episode_chunk:03d}/{video_key}/episode_{episode_index:06d}.mp4"
@@ -186,7 +187,7 @@ def _zip_folder(folder: Path, target: Path) -> Path:
 @contextmanager
 def _check_context(path: Path, cache: dict[str, Any] | None = None) -> Iterator[CheckContext]:
     """Open a folder or ZIP and yield the context checks see, with a fresh or given cache."""
-    work_dir = path.parent / f"work-{path.name}"
+    work_dir = work_dir_for(path)
     work_dir.mkdir(exist_ok=True)
     with open_source(path, work_dir) as source:
         yield CheckContext(

@@ -15,6 +15,7 @@ from worker.checks.results import CheckResult, Status, failed, passed
 from worker.gerra.client import GerraClient
 from worker.gerra.models import IterationHistory
 from worker.video.synthetic import noise_frames, write_clip
+from workdirs import work_dir_for
 
 V0 = "770e8400-e29b-41d4-a716-446655440005"
 V1 = "770e8400-e29b-41d4-a716-446655440004"
@@ -67,7 +68,7 @@ def run(
 ) -> CheckResult:
     spec = get_check(name)
     assert spec is not None, f"{name} is not registered"
-    work_dir = root.parent / f"work-{root.name}"
+    work_dir = work_dir_for(root)
     with open_source(root, work_dir) as source:
         ctx = CheckContext(
             source=source,

@@ -15,6 +15,7 @@ from worker.checks.context import CheckContext, DatasetInfo
 from worker.checks.registry import get_check
 from worker.checks.results import CheckResult, Status
 from worker.video.synthetic import noise_frames, write_clip
+from workdirs import work_dir_for
 
 DATA_PATH = "data/chunk-{episode_chunk:03d}/episode_{episode_index:06d}.parquet"
 
@@ -22,7 +23,7 @@ DATA_PATH = "data/chunk-{episode_chunk:03d}/episode_{episode_index:06d}.parquet"
 def run(name: str, root: Path, metadata: dict[str, Any], **args: Any) -> CheckResult:
     spec = get_check(name)
     assert spec is not None, f"{name} is not registered"
-    work_dir = root.parent / f"work-{root.name}"
+    work_dir = work_dir_for(root)
     with open_source(root, work_dir) as source:
         ctx = CheckContext(
             source=source,

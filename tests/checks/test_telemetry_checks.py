@@ -15,12 +15,13 @@ from worker.checks.builtin.telemetry import to_nanoseconds
 from worker.checks.context import CheckContext, DatasetInfo
 from worker.checks.registry import get_check
 from worker.checks.results import CheckResult, Status
+from workdirs import work_dir_for
 
 
 def run_all(name: str, root: Path, **args: Any) -> list[CheckResult]:
     spec = get_check(name)
     assert spec is not None, f"{name} is not registered"
-    work_dir = root.parent / f"work-{root.name}"
+    work_dir = work_dir_for(root)
     with open_source(root, work_dir) as source:
         ctx = CheckContext(
             source=source,

@@ -19,6 +19,7 @@ from worker.checks.registry import get_check
 from worker.checks.results import CheckResult, Status
 from worker.video import access
 from worker.video.synthetic import noise_frames, solid_frames, write_clip
+from workdirs import work_dir_for
 
 V2_VIDEO_PATH = "videos/chunk-{episode_chunk:03d}/{video_key}/episode_{episode_index:06d}.mp4"
 V3_VIDEO_PATH = "videos/{video_key}/chunk-{chunk_index:03d}/file-{file_index:03d}.mp4"
@@ -29,7 +30,7 @@ def run(name: str, root: Path, metadata: dict[str, Any] | None = None, **args: A
     """Run one registered check on a folder or ZIP and return its only result."""
     spec = get_check(name)
     assert spec is not None, f"{name} is not registered"
-    work_dir = root.parent / f"work-{root.name}"
+    work_dir = work_dir_for(root)
     with open_source(root, work_dir) as source:
         ctx = CheckContext(
             source=source,
