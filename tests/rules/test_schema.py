@@ -70,3 +70,16 @@ def test_write_schema(tmp_path):
 
 def test_committed_schema_current():
     assert json.loads(COMMITTED.read_text()) == rule_file_json_schema(), "run: gerra-gate rules schema -o rules/rule-suite.schema.json"
+
+
+def test_default_suites_valid(validator):
+    from ruamel.yaml import YAML
+
+    rules_dir = Path(__file__).resolve().parents[2] / "rules"
+    documents = []
+    for path in sorted(rules_dir.glob("*.yaml")):
+        documents.extend((path.name, doc) for doc in YAML(typ="safe").load_all(path.read_text()))
+    assert len(documents) >= 6
+    for name, document in documents:
+        errors = [error.message for error in validator.iter_errors(document)]
+        assert errors == [], name
