@@ -102,7 +102,12 @@ def _print_summary(path: Path, evaluation: Evaluation, reason: str | None, repor
     typer.echo(", ".join(f"{k} {v}" for k, v in counts.items() if v))
     for result in evaluation.results:
         if result.status.value in ("failed", "error"):
-            marker = "ERROR " if result.status.value == "error" else ("FAIL  " if result.severity.value == "error" else "WARN  ")
+            if result.status.value == "error":
+                marker = "ERROR "
+            elif result.severity.value == "error":
+                marker = "FAIL  "
+            else:
+                marker = "WARN  "
             location = f" [{result.member}]" if result.member else ""
             typer.echo(f"  {marker}{result.rule or result.check}{location}: {result.message}")
     if evaluation.hold_cause:

@@ -44,7 +44,7 @@ class HoldError(Exception):
 
 @dataclass
 class GateOutcome:
-    """What happened to one dataset in one run."""
+    """Outcome of one dataset in one run."""
 
     dataset_id: str
     action: str  # accepted, rejected, held, skipped, decided_elsewhere, dry_run
