@@ -197,7 +197,7 @@ def _from_files(summary: EpisodeSummary, source: Any, layout: LeRobotLayout) -> 
             present = [c for c in wanted if c in parquet.schema_arrow.names]
             table = parquet.read(columns=present)
         except (UnreadableParquet, ArchiveError, pa.ArrowException) as error:
-            # The checks report unreadable data files; the plot only notes them.
+            # The checks report unreadable data files, so the plot only notes them.
             summary.unreadable[member] = str(error)
             continue
         if "episode_index" not in table.column_names:

@@ -72,7 +72,7 @@ def _spread_over_episodes(source: Any, videos: list[Any]) -> list[VideoPick]:
         positions = sorted({0, len(present) // 2, len(present) - 1})
         for position in positions[:VIDEOS_PER_CAMERA]:
             video = present[position]
-            # In LeRobot v3.0 many episodes share one file; grab from it once.
+            # In LeRobot v3.0 many episodes share one file, so grab from it once.
             if video.member in seen:
                 continue
             seen.add(video.member)
@@ -84,7 +84,7 @@ def _spread_over_episodes(source: Any, videos: list[Any]) -> list[VideoPick]:
 def grab_report_frames(
     source: Any, cache: dict[str, Any], picks: list[VideoPick], budget_s: float = BUDGET_S
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """Grab frames from each picked video within `budget_s`; return the frames and notes on what failed."""
+    """Grab frames from each picked video within `budget_s` and return them with notes on what failed."""
     frames: list[dict[str, Any]] = []
     failures: dict[str, list[str]] = {}
     notes: list[str] = []

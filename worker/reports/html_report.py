@@ -20,7 +20,6 @@ from markupsafe import Markup
 
 from worker import __version__
 from worker.checks.context import DatasetInfo
-from worker.evaluate import most_specific
 from worker.reports.json_report import GateRecord
 from worker.reports.plot_view import build_plots, data_notes, frame_views
 from worker.reports.report_view import dataset_rows, iteration_view, metadata_rows, result_groups, short_text
@@ -43,7 +42,7 @@ def html_path_for(json_path: Path) -> Path:
 
 
 def write_html_report(record: GateRecord, json_path: Path, rule_set: Any = None) -> Path:
-    """Render `record` and write it atomically beside `json_path`; return the HTML path.
+    """Render `record`, write it atomically beside `json_path` and return the HTML path.
 
     `rule_set`, when given, supplies the value limits and tolerances the plots
     draw for rules that passed (a failed result carries its own bounds).
@@ -72,6 +71,10 @@ def try_write_html_report(record: GateRecord, json_path: Path, rule_set: Any = N
 def _suites(record: GateRecord, rule_set: Any) -> list[Any]:
     if rule_set is None:
         return []
+    # Imported here because the evaluation engine loads great-expectations,
+    # which readers of finished reports do not need.
+    from worker.evaluate import most_specific
+
     dataset = record.dataset
     info = DatasetInfo(
         id=str(dataset.get("id", "")),

@@ -3,7 +3,7 @@
 A rule such as ``expect_column_values_to_be_between`` on
 ``observation.state[*]`` with ``min_value: -3.1416`` sets a limit on every
 dimension of the state. Limits come from the suites that ran (when the
-caller has them) and from failed results, whose `expected` holds the bounds.
+caller has them) and from failed results, whose `expected` contains the bounds.
 Where several rules bound one dimension, the tightest bounds win.
 """
 

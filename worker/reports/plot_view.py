@@ -86,8 +86,12 @@ def _timing_plot(episodes: dict[str, list[Any]], fps: float, tolerance_frames: f
         f"frames, the tick is the median, and the shaded band is 1/fps ± {tolerance_frames:g} frame. "
         f"Largest step {svg.format_number(largest * 1000)} ms (episode {at}). "
     )
-    caption += (f"{plural(len(off), 'episode')} leave the band: {index_ranges(off)}." if off
-                else "Every episode stays inside the band.")
+    if off:
+        verb = "leaves" if len(off) == 1 else "leave"
+        caption += f"{plural(len(off), 'episode')} {verb} the band: {index_ranges(off)}."
+    else:
+        caption += "Every episode stays inside the band."
+
     chart = svg.timestamp_step_chart(indices, lows, episodes["step_median"], highs, fps, tolerance_frames)
     return Plot("Timestamp step per episode", chart, caption)
 
@@ -101,8 +105,13 @@ def _length_plot(episodes: dict[str, list[Any]], declared_text: dict[str, int]) 
         f"(median {statistics.median(lengths):g}). "
     )
     if declared:
-        caption += (f"{plural(len(differing), 'episode')} differ from the length in the episodes metadata: "
-                    f"{index_ranges(differing)}." if differing else "Every length matches the episodes metadata.")
+        if differing:
+            verb = "differs" if len(differing) == 1 else "differ"
+            caption += (f"{plural(len(differing), 'episode')} {verb} from the length in the episodes metadata: "
+                        f"{index_ranges(differing)}.")
+        else:
+            caption += "Every length matches the episodes metadata."
+
     return Plot("Episode lengths", svg.episode_length_chart(indices, lengths, declared), caption)
 
 
@@ -118,8 +127,12 @@ def _range_plot(column: str, dims: dict[str, Any], limits: list[list[float | Non
             outside.append(name)
     bounded = sum(1 for pair in limits if pair[0] is not None or pair[1] is not None)
     non_finite = sum(dims.get("non_finite") or [])
-    caption = f"{plural(len(names), 'dimension')}; {bounded} have limits in the rules"
-    caption += f", {len(outside)} leave them ({', '.join(outside[:8])}{', …' if len(outside) > 8 else ''})." if outside else "."
+    caption = f"{plural(len(names), 'dimension')}; {bounded} with limits in the rules"
+    if outside:
+        more = ", …" if len(outside) > 8 else ""
+        caption += f", {len(outside)} outside them ({', '.join(outside[:8])}{more})."
+    else:
+        caption += "."
     if non_finite:
         caption += f" {non_finite:,} values are NaN or infinite and are left out of the ranges."
     element_id = "plot-range-" + column.replace(".", "-")

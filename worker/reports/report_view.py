@@ -3,7 +3,7 @@
 Everything here is text or lists of text, already shortened and with URL
 query strings removed, so the template only lays it out. A signed download
 URL carries its access token in the query string, so no token reaches the
-page even where a field holds such a URL.
+page even where a field contains such a URL.
 """
 
 from __future__ import annotations
@@ -121,9 +121,7 @@ class ResultView:
     member: str
     column: str
     message: str
-    counts: str
-    observed: str
-    expected: str
+    numbers: str
     examples: list[dict[str, str]]
     details: str
 
@@ -180,6 +178,11 @@ def result_view(result: CheckResult) -> ResultView:
         details = redact_urls(json.dumps(result.details, indent=1, default=str, ensure_ascii=False))
         if len(details) > MAX_DETAILS_CHARS:
             details = details[:MAX_DETAILS_CHARS] + "\n… (shortened; the JSON report has every detail)"
+    numbers = [counts] if counts else []
+    if result.observed is not None:
+        numbers.append(f"observed {short_text(result.observed)}")
+    if result.expected is not None:
+        numbers.append(f"expected {short_text(result.expected)}")
     return ResultView(
         rule=result.rule or result.check,
         check=result.check,
@@ -189,9 +192,7 @@ def result_view(result: CheckResult) -> ResultView:
         member=short_text(result.member, 200),
         column=short_text(result.column, 200),
         message=redact_urls(result.message),
-        counts=counts,
-        observed=short_text(result.observed),
-        expected=short_text(result.expected),
+        numbers=" · ".join(numbers),
         examples=[
             {
                 "member": short_text(example.member, 200),

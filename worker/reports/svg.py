@@ -182,12 +182,15 @@ def _length_bars(episodes: Sequence[int], lengths: Sequence[int], declared: dict
     return _svg("plot-episode-lengths", frame.height, parts, "Rows per episode")
 
 
-def _length_histogram(lengths: Sequence[int], bins: int = 30) -> str:
+def _length_histogram(lengths: Sequence[int], max_bins: int = 30) -> str:
     low, high = min(lengths), max(lengths)
-    width = max(1.0, (high - low + 1) / bins)
+    # Whole-row bins: each bin covers `width` row counts, starting at the shortest episode.
+    span = high - low + 1
+    width = math.ceil(span / min(max_bins, span))
+    bins = math.ceil(span / width)
     counts = [0] * bins
     for length in lengths:
-        counts[min(bins - 1, int((length - low) / width))] += 1
+        counts[(length - low) // width] += 1
     frame = _Frame(220, (low, low + width * bins), (0, max(counts) * 1.08))
     parts = frame.axes("episodes", "rows per episode")
     for tick in nice_ticks(low, low + width * bins):
