@@ -1,5 +1,7 @@
 import time
 
+import pyarrow as pa
+
 from pydantic import BaseModel
 from structlog.testing import capture_logs
 
@@ -175,3 +177,24 @@ def test_logs_rules_and_suite(make_context):
     assert len(per_suite) == 1
     assert per_suite[0]["log_level"] == "info"
     assert per_suite[0]["results"] == 3
+
+
+def test_schema_expectations(make_context):
+    extra = episode_table(1, 3).append_column("note", pa.array(["a", "b", "c"]))
+    ctx = make_context({member_name(0): episode_table(0, 3), member_name(1): extra, member_name(2): episode_table(2, 4)})
+    columns = ["observation.state", "timestamp", "frame_index", "episode_index", "index"]
+    rules = suite(
+        rule("expect_table_columns_to_match_set", column_set=columns, exact_match=True),
+        rule("expect_table_column_count_to_equal", scope="member", value=5, max_failed_count=1),
+        rule("expect_column_to_exist", column="note"),
+    )
+    match_set, count, exists = run_suites([rules], ctx)
+    assert match_set.status is Status.FAILED
+    assert match_set.failed_count == 1
+    assert match_set.total_count == 3
+    assert match_set.examples[0].member == member_name(1)
+    assert match_set.message.startswith(f"1 of 3 members fail (33.3%), allowed at most 0: member {member_name(1)}: ")
+    assert count.status is Status.PASSED
+    assert count.failed_count == 1
+    assert exists.failed_count == 2
+    assert [e.member for e in exists.examples] == [member_name(0), member_name(2)]

@@ -47,6 +47,7 @@ class Batch:
     rows: np.ndarray
     arrow_bytes: int
     missing_columns: dict[str, list[str]] = field(default_factory=dict)
+    schemas: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def row_count(self) -> int:
@@ -88,20 +89,23 @@ def iter_batches(
     """
     requested = source_columns(columns)
     pending: list[tuple[str, pa.Table]] = []
+    schemas: dict[str, tuple[str, ...]] = {}
     pending_bytes = 0
     for name in members:
         try:
-            table = conform(read_columns(source, name, requested), reference_types or {}, name)
+            table, names = read_columns(source, name, requested)
+            table = conform(table, reference_types or {}, name)
         except TableReadError as error:
             yield UnreadableMember(name, error.cause)
             continue
         if pending and pending_bytes + table.nbytes > budget_bytes:
-            yield build_batch(pending, columns)
-            pending, pending_bytes = [], 0
+            yield build_batch(pending, columns, schemas)
+            pending, schemas, pending_bytes = [], {}, 0
         pending.append((name, table))
+        schemas[name] = names
         pending_bytes += table.nbytes
     if pending:
-        yield build_batch(pending, columns)
+        yield build_batch(pending, columns, schemas)
 
 
 def conform(table: pa.Table, reference_types: dict[str, pa.DataType], name: str) -> pa.Table:
@@ -120,8 +124,15 @@ def conform(table: pa.Table, reference_types: dict[str, pa.DataType], name: str)
     return table
 
 
-def build_batch(tables: list[tuple[str, pa.Table]], columns: list[ResolvedColumn]) -> Batch:
-    """Concatenate member tables and build the DataFrame of `columns` plus the row address columns."""
+def build_batch(
+    tables: list[tuple[str, pa.Table]],
+    columns: list[ResolvedColumn],
+    schemas: dict[str, tuple[str, ...]] | None = None,
+) -> Batch:
+    """Concatenate member tables and build the DataFrame of `columns` plus the row address columns.
+
+    `schemas` gives each member's full list of column names, for expectations on the table's columns.
+    """
     needed = {c.source for c in columns if c.source}
     missing = {}
     for name, table in tables:
@@ -148,7 +159,7 @@ def build_batch(tables: list[tuple[str, pa.Table]], columns: list[ResolvedColumn
     data[EPISODE_COLUMN] = episodes
     data[ROW_COLUMN] = rows
     frame = pd.DataFrame(data, copy=False)
-    return Batch(frame, names, member_codes, episodes, rows, combined.nbytes, missing)
+    return Batch(frame, names, member_codes, episodes, rows, combined.nbytes, missing, dict(schemas or {}))
 
 
 def _rows_within_members(lengths: np.ndarray) -> np.ndarray:

@@ -43,6 +43,20 @@ AGGREGATE_STATISTICS = {
 }
 
 
+# Expectations on a table's column names. Batches hold only the columns that
+# rules read, plus row address columns, so these run once per distinct member
+# schema on an empty DataFrame with that member's columns.
+SCHEMA_EXPECTATIONS = frozenset(
+    {
+        "expect_column_to_exist",
+        "expect_table_columns_to_match_set",
+        "expect_table_columns_to_match_ordered_list",
+        "expect_table_column_count_to_equal",
+        "expect_table_column_count_to_be_between",
+    }
+)
+
+
 class PlanError(ValueError):
     """A rule cannot be turned into an expectation; the rule's fault, so the result is ERROR."""
 
@@ -53,6 +67,7 @@ class Kind(StrEnum):
     MAP = "map"  # row-wise: counts add up, failing rows are listed
     AGGREGATE = "aggregate"  # a statistic that the runner recomputes per unit
     BATCH = "batch"  # any other table-level expectation: passes when every batch passes
+    SCHEMA = "schema"  # the member's column names: decided per member schema
 
 
 @dataclass
@@ -108,6 +123,8 @@ class RulePlan:
 
 
 def classify(expectation_class: type[Expectation], expectation_type: str) -> tuple[Kind, str | None]:
+    if expectation_type in SCHEMA_EXPECTATIONS:
+        return Kind.SCHEMA, None
     if issubclass(expectation_class, ColumnMapExpectation | ColumnPairMapExpectation | MulticolumnMapExpectation):
         return Kind.MAP, None
     if expectation_type in AGGREGATE_STATISTICS:
@@ -146,6 +163,11 @@ def _expand(rule: Any, shape: TableShape, next_key: int) -> list[PlannedExpectat
     args = dict(rule.args or {})
     if "row_condition" in args:
         args.setdefault("condition_parser", "pandas")
+
+    if kind is Kind.SCHEMA:
+        # Column names here are checked against the member's schema, not read.
+        _construct(expectation_class, args)
+        return [PlannedExpectation(next_key, 0, rule.expectation, expectation_class, args, [], _label(args), kind)]
 
     fixed: dict[str, ResolvedColumn] = {}
     expanded: list[ResolvedColumn] | None = None
@@ -234,6 +256,8 @@ def _check_scope(plan: RulePlan) -> None:
     if plan.scope == "all":
         return
     for planned in plan.expectations:
+        if planned.kind is Kind.SCHEMA and plan.scope != "member":
+            raise PlanError(f"{planned.expectation_type} checks each member's columns; use scope `member` or `all`")
         if planned.kind is Kind.BATCH or (planned.kind is Kind.AGGREGATE and planned.statistic is None):
             supported = ", ".join(sorted(AGGREGATE_STATISTICS))
             raise PlanError(

@@ -125,7 +125,9 @@ def _tally_result(plan: RulePlan, tally: Tally, max_examples: int) -> CheckResul
             message=f"great-expectations could not evaluate {planned.expectation_type} on {planned.label}: {tally.ge_errors[0]}",
             column=planned.label,
         )
-    if plan.scope == ALL:
+    if planned.kind is Kind.SCHEMA:
+        outcome = _schema_outcome(plan, tally, max_examples)
+    elif plan.scope == ALL:
         outcome = _whole_outcome(tally)
     else:
         outcome = _unit_outcome(plan, tally, max_examples)
@@ -207,6 +209,31 @@ def _whole_outcome(tally: Tally) -> Outcome | None:
         success=success,
         message=messages.aggregate_sentence(planned.statistic, planned.expectation_type, planned.kwargs, planned.label, value),
         observed=value,
+    )
+
+
+def _schema_outcome(plan: RulePlan, tally: Tally, max_examples: int) -> Outcome:
+    planned = tally.planned
+    failing = [(member, outcome.observed) for member, outcome in tally.units.items() if not outcome.success]
+    total = len(tally.units)
+    if plan.scope == ALL:
+        success = not failing
+        allowance = "0"
+    else:
+        success = units_within_allowance(plan.rule, len(failing), total)
+        allowance = _allowance_text(_allowance(plan.rule))
+    details = [
+        f"member {member}: {planned.expectation_type} observed {messages.number(observed)}"
+        for member, observed in failing[:MAX_UNIT_DETAILS]
+    ]
+    return Outcome(
+        success=success,
+        message=messages.unit_sentence(len(failing), total, "member", allowance, details),
+        observed=len(failing),
+        failed_count=len(failing),
+        total_count=total,
+        examples=[Example(member=member, value=observed) for member, observed in failing[:max_examples]],
+        details={"failing_units": [{"unit": f"member {m}", "observed": o} for m, o in failing[:MAX_UNITS_IN_DETAILS]]},
     )
 
 

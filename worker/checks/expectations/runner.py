@@ -16,8 +16,12 @@ rows with each other (``expect_column_values_to_be_unique``,
 ``..._to_be_increasing``) see one batch at a time, so they miss duplicates
 in different batches and flag the first row of each member after the first.
 Use the derived ``$frame_index_step`` or ``$index_step`` columns for
-ordering checks instead. Table-level expectations also see the row address
-columns ``__member__``, ``__episode__`` and ``__row__``.
+ordering checks instead.
+
+Expectations on column names (``expect_table_columns_to_match_set`` and the
+others in `plan.SCHEMA_EXPECTATIONS`) run once per distinct member schema on
+an empty DataFrame with that member's columns, because a batch holds only
+the columns rules read plus ``__member__``, ``__episode__`` and ``__row__``.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import structlog
 
 from worker.checks.context import CheckContext
@@ -132,7 +137,9 @@ def _run_batches(
     options: RunnerOptions,
     reference_types: dict[str, Any],
 ) -> None:
-    planned = [p for plan in plans for p in plan.expectations]
+    every = [p for plan in plans for p in plan.expectations]
+    planned = [p for p in every if p.kind is not Kind.SCHEMA]
+    schema_checks = SchemaChecks([p for p in every if p.kind is Kind.SCHEMA], tallies)
     columns = _unique_columns(planned)
     for item in iter_batches(ctx.source, members, columns, options.memory_budget_bytes, reference_types):
         if isinstance(item, UnreadableMember):
@@ -141,6 +148,9 @@ def _run_batches(
             continue
         _check_deadline(ctx)
         started = time.monotonic()
+        schema_checks.add(item)
+        if not planned:
+            continue
         _record_missing_columns(item, plans, evidence)
         leaders, sharing = _deduplicate(planned)
         outcome = gx.validate(item.frame, [p.build() for p in leaders], options.index_cap)
@@ -163,6 +173,38 @@ def _run_batches(
             expectations=len(planned),
             elapsed_s=round(time.monotonic() - started, 3),
         )
+
+
+class SchemaChecks:
+    """Schema expectations, validated once per distinct list of member column names."""
+
+    def __init__(self, planned: list[PlannedExpectation], tallies: dict[int, Tally]) -> None:
+        self.planned = planned
+        self.tallies = tallies
+        self.outcomes: dict[tuple[str, ...], dict[int, tuple[bool, Any]]] = {}
+
+    def add(self, batch: Batch) -> None:
+        if not self.planned:
+            return
+        for member in batch.members:
+            names = batch.schemas[member]
+            if names not in self.outcomes:
+                self.outcomes[names] = self._validate(names)
+            for key, (success, observed) in self.outcomes[names].items():
+                self.tallies[key].add_schema(member, success, observed)
+
+    def _validate(self, names: tuple[str, ...]) -> dict[int, tuple[bool, Any]]:
+        leaders, sharing = _deduplicate(self.planned)
+        outcome = gx.validate(pd.DataFrame(columns=list(names)), [p.build() for p in leaders], 1)
+        results: dict[int, tuple[bool, Any]] = {}
+        for result in outcome.results:
+            info = result.exception_info or {}
+            if info.get("raised_exception"):
+                raise RuntimeError(f"great-expectations could not evaluate {result.expectation_config.type}: {info.get('exception_message')}")
+            observed = (result.result or {}).get("observed_value")
+            for key in sharing[result.expectation_config.meta["plan_key"]]:
+                results[key] = (bool(result.success), observed)
+        return results
 
 
 def _deduplicate(planned: list[PlannedExpectation]) -> tuple[list[PlannedExpectation], dict[int, list[int]]]:

@@ -29,11 +29,12 @@ def read_schema(source: DatasetSource, name: str) -> pa.Schema:
         raise TableReadError(name, _cause(error)) from error
 
 
-def read_columns(source: DatasetSource, name: str, columns: list[str]) -> pa.Table:
-    """Read the listed columns that the member has; columns it lacks are left out."""
-    names = set(read_schema(source, name).names)
+def read_columns(source: DatasetSource, name: str, columns: list[str]) -> tuple[pa.Table, tuple[str, ...]]:
+    """Read the listed columns that the member has, and return them with all of the member's column names."""
+    names = tuple(read_schema(source, name).names)
+    present = set(names)
     try:
-        return archive_tables.read_table(source, name, [c for c in columns if c in names])
+        return archive_tables.read_table(source, name, [c for c in columns if c in present]), names
     except ArchiveError as error:
         raise TableReadError(name, _cause(error)) from error
 

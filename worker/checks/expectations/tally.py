@@ -70,6 +70,14 @@ class Moments:
 
 
 @dataclass
+class SchemaOutcome:
+    """Outcome of a schema expectation on one member; `observed` is kept only when it failed."""
+
+    success: bool
+    observed: Any = None
+
+
+@dataclass
 class Tally:
     """Everything known about one planned expectation after some batches."""
 
@@ -99,6 +107,10 @@ class Tally:
             self._add_map(batch, data, failing_rows)
         elif self.planned.statistic is not None:
             self._add_moments(batch)
+
+    def add_schema(self, member: str, success: bool, observed: Any) -> None:
+        """Add the outcome of a schema expectation on one member."""
+        self.units[member] = SchemaOutcome(success, None if success else observed)
 
     def _add_map(self, batch: Batch, data: dict[str, Any], failing_rows: np.ndarray | None) -> None:
         self.element_count += int(data.get("element_count") or 0)
