@@ -103,20 +103,41 @@ def test_missing_column_fails(make_context):
     assert checked.total_count == 2
 
 
+def test_absent_column_fails(make_context):
+    ctx = make_context({member_name(0): episode_table(0, 3)})
+    rules = suite(
+        rule("expect_column_values_to_not_be_null", column="effort"),
+        rule("expect_column_values_to_not_be_null", column="observation.state.kNose"),
+        rule("expect_column_values_to_not_be_null", column="observation.state[7]"),
+    )
+    plain, element, index = run_suites([rules], ctx)
+    assert plain.status is Status.FAILED
+    assert plain.message == (
+        f"column 'effort' is not in {member_name(0)}, which has columns episode_index, frame_index, index, "
+        "observation.state, timestamp, and matches no vector element named in meta/info.json"
+    )
+    assert element.status is Status.FAILED
+    assert index.status is Status.FAILED
+    assert index.message == f"column 'observation.state[7]': index 7 is out of range, 'observation.state' has 3 elements in {member_name(0)}"
+
+
 def test_rule_errors(make_context):
     ctx = make_context({member_name(0): episode_table(0, 3)})
     rules = suite(
         rule("expect_the_moon", column="timestamp"),
         rule("expect_column_values_to_be_between", column="timestamp", min_valu=0),
         rule("expect_column_median_to_be_between", scope="episode", column="timestamp", max_value=1),
+        rule("expect_column_values_to_not_be_null", column="$frame_gap"),
     )
-    unknown, misspelt, per_unit = run_suites([rules], ctx)
+    unknown, misspelt, per_unit, derived = run_suites([rules], ctx)
     assert unknown.status is Status.ERROR
     assert unknown.message.startswith("unknown expectation 'expect_the_moon'")
     assert misspelt.status is Status.ERROR
     assert "min_valu" in misspelt.message
     assert per_unit.status is Status.ERROR
     assert per_unit.message.startswith("expect_column_median_to_be_between cannot be evaluated per episode")
+    assert derived.status is Status.ERROR
+    assert derived.message.startswith("unknown derived column '$frame_gap'; known: $timestamp_step")
 
 
 def test_no_members_fails(make_context):

@@ -41,7 +41,7 @@ def test_resolve_star():
 def test_resolve_errors():
     with pytest.raises(ColumnError, match="index 3 is out of range"):
         resolve("observation.state[3]", SHAPE)
-    with pytest.raises(ColumnError, match="'observation.state.kNose' matches no table column"):
+    with pytest.raises(ColumnError, match="'observation.state.kNose' is not in the table"):
         resolve("observation.state.kNose", SHAPE)
     with pytest.raises(ColumnError, match="not a vector column"):
         resolve("timestamp[0]", SHAPE)

@@ -35,7 +35,7 @@ _CACHE_KEY = "expectations.feature_names"
 
 
 class ColumnError(ValueError):
-    """A rule names a column that cannot be resolved; a rule error, not a data fault."""
+    """The tables lack a column that a rule names: the vendor's fault, since the rule linter checks the names' form."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,7 @@ class TableShape:
     types: dict[str, pa.DataType]
     element_names: dict[str, list[str]]
     widths: dict[str, int]
+    member: str = "the table"
 
 
 def feature_element_names(source: DatasetSource, cache: dict[str, Any]) -> dict[str, list[str]]:
@@ -135,8 +136,8 @@ def resolve(reference: str, shape: TableShape) -> list[ResolvedColumn]:
 
     known = ", ".join(sorted(shape.types)) or "none"
     raise ColumnError(
-        f"column {reference!r} matches no table column, vector element or derived column "
-        f"(table columns: {known}); fix the rule's column name"
+        f"column {reference!r} is not in {shape.member}, which has columns {known}, "
+        "and matches no vector element named in meta/info.json"
     )
 
 
@@ -149,16 +150,19 @@ def _dotted_splits(reference: str) -> list[tuple[str, str]]:
 def _resolve_indexed(base: str, index: str, shape: TableShape, reference: str) -> list[ResolvedColumn]:
     data_type = shape.types.get(base)
     if data_type is None or not is_vector(data_type):
-        raise ColumnError(f"column {reference!r}: {base!r} is not a vector column of the table; fix the rule")
+        raise ColumnError(f"column {reference!r}: {base!r} is not a vector column in {shape.member}")
     width = vector_width(shape, base)
     names = shape.element_names.get(base, [])
     if index == "*":
         if width is None:
-            raise ColumnError(f"column {reference!r}: the number of elements of {base!r} is unknown")
+            raise ColumnError(
+                f"column {reference!r}: the number of elements of {base!r} is unknown, because it is a "
+                "variable-length list and meta/info.json names no elements for it"
+            )
         return [ResolvedColumn(element_label(base, i, names), base, i) for i in range(width)]
     position = int(index)
     if width is not None and position >= width:
-        raise ColumnError(f"column {reference!r}: index {position} is out of range, {base!r} has {width} elements")
+        raise ColumnError(f"column {reference!r}: index {position} is out of range, {base!r} has {width} elements in {shape.member}")
     return [ResolvedColumn(element_label(base, position, names), base, position)]
 
 

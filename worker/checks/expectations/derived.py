@@ -35,15 +35,19 @@ POSITIONAL = ("$row_in_episode", "$episode_length")
 NAMES = (*STEP_SOURCES, *POSITIONAL)
 
 
+class UnknownDerivedColumn(ValueError):
+    """A rule names a derived column that does not exist; the rule's fault."""
+
+
 def resolve(reference: str) -> ResolvedColumn:
-    """Return the resolved column of a derived column name, or raise `ColumnError`."""
-    from worker.checks.expectations.columns import ColumnError, ResolvedColumn
+    """Return the resolved column of a derived column name, or raise `UnknownDerivedColumn`."""
+    from worker.checks.expectations.columns import ResolvedColumn
 
     if reference in STEP_SOURCES:
         return ResolvedColumn(reference, STEP_SOURCES[reference], derived=reference)
     if reference in POSITIONAL:
         return ResolvedColumn(reference, "", derived=reference)
-    raise ColumnError(f"unknown derived column {reference!r}; known: {', '.join(NAMES)}")
+    raise UnknownDerivedColumn(f"unknown derived column {reference!r}; known: {', '.join(NAMES)}")
 
 
 class EpisodeLayout:

@@ -25,6 +25,7 @@ from great_expectations.expectations.expectation import (
 from great_expectations.expectations.registry import get_expectation_impl
 
 from worker.checks.expectations import gx
+from worker.checks.expectations.derived import UnknownDerivedColumn
 from worker.checks.expectations.columns import ColumnError, ResolvedColumn, TableShape, resolve
 
 COLUMN_ARGS = ("column", "column_A", "column_B")
@@ -116,6 +117,7 @@ class RulePlan:
     rule: Any
     expectations: list[PlannedExpectation] = field(default_factory=list)
     error: str | None = None
+    data_fault: str | None = None
 
     @property
     def scope(self) -> str:
@@ -142,7 +144,9 @@ def plan_rule(position: int, rule: Any, shape: TableShape, next_key: int) -> Rul
         for planned in plan.expectations:
             planned.rule_position = position
         _check_scope(plan)
-    except (PlanError, ColumnError) as error:
+    except ColumnError as error:
+        plan.data_fault = str(error)
+    except (PlanError, UnknownDerivedColumn) as error:
         plan.error = str(error)
     except (ValueError, TypeError) as error:
         # great-expectations raises pydantic validation errors for unknown or invalid arguments.

@@ -45,6 +45,9 @@ def rule_results(evidence: RuleEvidence, max_examples: int) -> list[CheckResult]
     check = plan.rule.expectation
     if plan.error:
         return [CheckResult(check=check, status=Status.ERROR, message=plan.error)]
+    if plan.data_fault:
+        column = plan.rule.args.get("column")
+        return [CheckResult(check=check, status=Status.FAILED, message=plan.data_fault, column=column)]
     results = _member_faults(evidence, check, max_examples)
     if evidence.members and len(evidence.unreadable) == evidence.members:
         return results

@@ -99,7 +99,7 @@ def run_group(
         plans.append(plan)
 
     evidence = {plan.position: RuleEvidence(plan, members=len(members)) for plan in plans}
-    runnable = [plan for plan in plans if plan.error is None]
+    runnable = [plan for plan in plans if plan.error is None and plan.data_fault is None]
     tallies = {
         planned.key: Tally(planned, plan.scope, options.max_examples)
         for plan in runnable
@@ -124,7 +124,7 @@ def _table_shape(ctx: CheckContext, members: list[str]) -> tuple[TableShape | No
             unreadable.append(UnreadableMember(name, error.cause))
             continue
         types = {field.name: field.type for field in schema}
-        return TableShape(types, feature_element_names(ctx.source, ctx.cache), {}), []
+        return TableShape(types, feature_element_names(ctx.source, ctx.cache), {}, name), []
     return None, unreadable
 
 
