@@ -3,7 +3,7 @@
 The payload is Slack-compatible (a `text` line) and also carries the facts as
 fields for other receivers. Each notice is sent from a daemon thread with a
 short timeout, so a slow or broken receiver never delays or changes a
-decision; a failed notice is logged and dropped. An incoming-webhook URL
+decision. A failed notice is logged and dropped. An incoming-webhook URL
 usually embeds its credential in the path, so the URL is treated as a
 secret: logs name only its host.
 """

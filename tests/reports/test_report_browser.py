@@ -7,8 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from worker.checks.context import DatasetInfo
+from worker.cli import app
 from worker.inspection import InspectionRequest, inspect_archive
 from worker.reason import build_reason
 from worker.reports.html_report import write_html_report
@@ -103,7 +105,8 @@ def test_real_catalog_renders(real_emulator, real_datasets_dir: Path, tmp_path: 
         assert f'data-verdict="{verdicts[expected[dataset_id]]}"' in dom, dataset_id
         expected_failed = [r["rule"] for r in document["results"] if r["status"] == "failed" and r["severity"] == "error"]
         assert _failed_rules(dom) == expected_failed, dataset_id
-        assert "signed_url" not in dom and "token=" not in dom, dataset_id
+        assert "signed_url" not in dom, dataset_id
+        assert "token=" not in dom, dataset_id
         assert REMOTE_RESOURCE.search(page.read_text()) is None, dataset_id
 
     g1 = dump_dom(pages["770e8400-e29b-41d4-a716-446655440001"], tmp_path / "profile")
@@ -113,5 +116,8 @@ def test_real_catalog_renders(real_emulator, real_datasets_dir: Path, tmp_path: 
     cockatoo = dump_dom(pages["770e8400-e29b-41d4-a716-446655440004"], tmp_path / "profile")
     assert len(DATA_IMAGE.findall(cockatoo)) == 3
     assert 'id="iteration-table"' in cockatoo
+    g1_id = "770e8400-e29b-41d4-a716-446655440001"
+    shown = CliRunner().invoke(app, ["show", g1_id, "--state-dir", str(tmp_path / "state")])
+    assert f"html:      {pages[g1_id]}" in shown.output
     png = screenshot(pages["770e8400-e29b-41d4-a716-446655440003"], tmp_path / "profile", tmp_path / "so101.png")
     assert png.stat().st_size > 50_000
