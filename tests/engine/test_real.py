@@ -51,3 +51,21 @@ def test_lfs_stubs_fail(real_datasets_dir, tmp_path):
     assert result.total_count == parquet_members
     assert "cannot be read as tables" in result.message
     assert "Parquet magic bytes not found" in result.message
+
+
+def test_so101_episodes_in_one_file(real_datasets_dir, tmp_path):
+    path = real_datasets_dir / "so101-record-v30.zip"
+    with zipfile.ZipFile(path) as archive:
+        name = next(n for n in archive.namelist() if n.endswith("data/chunk-000/file-000.parquet"))
+        table = pq.read_table(archive.open(name), columns=["episode_index"])
+    lengths = np.bincount(table.column(0).to_numpy())
+    ctx = _context(path, tmp_path)
+    rules = suite(
+        rule("expect_table_row_count_to_be_between", scope="episode", min_value=int(lengths.max())),
+        rule("expect_column_values_to_be_between", scope="episode", column="observation.state.gripper.pos", min_value=-1000),
+    )
+    rows, gripper = run_suites([rules], ctx)
+    assert rows.total_count == len(lengths)
+    assert rows.failed_count == int((lengths < lengths.max()).sum())
+    assert gripper.status is Status.PASSED
+    assert gripper.total_count == len(lengths)
