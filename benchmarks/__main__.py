@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from benchmarks import expectation_batching
+from benchmarks import default_suite, expectation_batching
 
 
 def main() -> int:
@@ -14,8 +14,14 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=300, help="rows per episode (10 s at 30 fps by default)")
     parser.add_argument("--budget-mb", type=int, default=256, help="memory budget of one batch, in MB of Arrow buffers")
     parser.add_argument("--small-budget-mb", type=int, default=8, help="budget of the extra batched run, in MB")
+    parser.add_argument("--only", choices=["batching", "suite"], help="run one benchmark instead of both")
     args = parser.parse_args()
-    return expectation_batching.main(args.episodes, args.rows, args.budget_mb, args.small_budget_mb)
+    code = 0
+    if args.only in (None, "suite"):
+        code |= default_suite.main(args.episodes, args.rows)
+    if args.only in (None, "batching"):
+        code |= expectation_batching.main(args.episodes, args.rows, args.budget_mb, args.small_budget_mb)
+    return code
 
 
 if __name__ == "__main__":
