@@ -249,7 +249,15 @@ class Gate:
 
     def finish_post(self, decision: Decision) -> GateOutcome:
         """Post a recorded decision, or reconcile it with the dataset's current status."""
-        outcome = post_decision(self.client, decision.dataset_id, decision.verdict, decision.reason)
+        try:
+            outcome = post_decision(self.client, decision.dataset_id, decision.verdict, decision.reason)
+        except (NotFoundError, ForbiddenError) as error:
+            # The dataset is gone or no longer ours: nothing can be posted, ever.
+            status = "not_found" if isinstance(error, NotFoundError) else "forbidden"
+            self.store.record_post(decision.dataset_id, "decided_elsewhere", status)
+            log.warning("decision_not_postable", dataset_id=decision.dataset_id, error=str(error))
+            return GateOutcome(decision.dataset_id, "decided_elsewhere", decision.verdict, decision.reason,
+                               cause=f"dataset is {status.replace('_', ' ')}")
         self.store.record_post(decision.dataset_id, outcome.kind, outcome.observed_status)
         report = Path(decision.report_path) if decision.report_path else None
         if outcome.kind == "decided_elsewhere":
