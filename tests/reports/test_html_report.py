@@ -175,3 +175,10 @@ def test_remote_pattern_detects() -> None:
     assert REMOTE_RESOURCE.search('<img src="https://cdn.example/a.png">') is not None
     assert REMOTE_RESOURCE.search("<style>body { background: url(//x.example/b.png) }</style>") is not None
     assert REMOTE_RESOURCE.search('<a href="#checks">') is None
+
+
+def test_history_version_count() -> None:
+    history = {"iteration_group_id": "g-1", "total_versions": 1, "latest_version": 0,
+               "iterations": [{"dataset_id": "ds-1", "version": 0, "status": "pending"}]}
+    html = render_html_report(_record([], Verdict.ACCEPT, iterations=history, reason=None))
+    assert "Group g-1: 1 version, latest 0." in html

@@ -89,7 +89,7 @@ def render_html_report(record: GateRecord, suites: list[Any] | None = None) -> s
     """Return the report page for `record` as one HTML document."""
     evaluation = record.evaluation
     report_data = record.report_data if isinstance(getattr(record, "report_data", None), dict) else {}
-    dataset = {k: v for k, v in record.dataset.items()}
+    dataset = record.dataset
     plots = build_plots(report_data, evaluation.results, suites or [])
     context = {
         "title": dataset.get("name") or dataset.get("id") or "dataset",
