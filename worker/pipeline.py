@@ -24,7 +24,7 @@ from worker.inspection import Inspection, InspectionRequest, inspect_in_child
 from worker.gerra.client import GerraClient
 from worker.gerra.decisions import post_decision
 from worker.gerra.errors import AuthenticationError, ForbiddenError, GerraError, NotFoundError
-from worker.gerra.models import Dataset
+from worker.gerra.models import Dataset, DatasetStatus
 from worker.progress import check_progress, download_progress
 from worker.reason import build_reason
 from worker.reports.html_report import try_write_html_report
@@ -36,6 +36,11 @@ from worker.verdict import Evaluation, Verdict
 from worker.webhook import rejection_payload, send_notice, stuck_payload
 
 log = structlog.get_logger(__name__)
+
+# Statuses that no later change moves back to pending.
+FINAL_STATUSES = frozenset(
+    {DatasetStatus.ACCEPTED, DatasetStatus.REJECTED, DatasetStatus.SUPERSEDED, DatasetStatus.DISCARDED}
+)
 
 
 class HoldError(Exception):
@@ -80,20 +85,71 @@ class Gate:
     def gate(self, summary: Dataset) -> GateOutcome:
         dataset_id = summary.id
         self.store.record_seen(dataset_id, summary.name, summary.data_type)
-        existing = self.store.decision(dataset_id)
-        if existing is not None and not existing.dry_run:
-            if existing.is_final:
-                return GateOutcome(dataset_id, "skipped", existing.verdict, cause="already decided")
-            if existing.post_state == "intent" and not self.settings.dry_run:
-                return self.finish_post(existing)
-
-        hold = self.store.hold_state(dataset_id)
-        if hold.next_attempt_at > time.time():
-            return GateOutcome(dataset_id, "skipped", cause="waiting before the next attempt after a hold")
+        # The lease comes first: another process may be deciding or posting
+        # this dataset, and its decision is only read once that process is done.
         if not self.store.acquire_lease(dataset_id, self.settings.lease_s):
             log.info("dataset_busy_elsewhere", dataset_id=dataset_id)
             return GateOutcome(dataset_id, "skipped", cause="another gate process is working on it")
+        try:
+            existing = self.store.decision(dataset_id)
+            if existing is not None and not existing.dry_run:
+                if existing.is_final:
+                    return GateOutcome(dataset_id, "skipped", existing.verdict, cause="already decided")
+                if existing.post_state == "intent" and not self.settings.dry_run:
+                    return self._finish_recorded(existing)
 
+            hold = self.store.hold_state(dataset_id)
+            if hold.next_attempt_at > time.time():
+                return GateOutcome(dataset_id, "skipped", cause="waiting before the next attempt after a hold")
+            return self._attempt(summary)
+        finally:
+            self.store.release_lease(dataset_id)
+
+    def finish_recorded(self, decision: Decision) -> GateOutcome:
+        """Post a decision that an earlier process recorded, unless another live process holds the dataset."""
+        dataset_id = decision.dataset_id
+        if not self.store.acquire_lease(dataset_id, self.settings.lease_s):
+            log.info("dataset_busy_elsewhere", dataset_id=dataset_id)
+            return GateOutcome(dataset_id, "skipped", cause="another gate process is working on it")
+        try:
+            current = self.store.decision(dataset_id)
+            if current is None or current.is_final or current.dry_run:
+                # The process that held the lease finished the post meanwhile.
+                return GateOutcome(dataset_id, "skipped", cause="already decided")
+            return self._finish_recorded(current)
+        finally:
+            self.store.release_lease(dataset_id)
+
+    def _finish_recorded(self, decision: Decision) -> GateOutcome:
+        try:
+            return self.finish_post(decision, may_have_been_sent=True)
+        except AuthenticationError:
+            raise
+        except GerraError as error:
+            # The decision stays recorded as an intent; a later run posts it.
+            log.warning("in_flight_post_failed", dataset_id=decision.dataset_id, error=str(error))
+            return GateOutcome(decision.dataset_id, "held", "hold", cause=f"{type(error).__name__}: {error}")
+
+    def close_if_decided_elsewhere(self, dataset_id: str) -> None:
+        """Record an undecided dataset that someone else moved to a final status, so it stops counting as held."""
+        if not self.store.acquire_lease(dataset_id, self.settings.lease_s):
+            return
+        try:
+            existing = self.store.decision(dataset_id)
+            if existing is not None and not existing.dry_run:
+                return
+            details = self.client.get_dataset(dataset_id)
+            if details.status not in FINAL_STATUSES:
+                return
+            self.store.record_decided_elsewhere(dataset_id, details.name, details.data_type, str(details.status))
+            self.store.clear_holds(dataset_id)
+            log.info("dataset_not_pending", dataset_id=dataset_id, status=details.status)
+        finally:
+            self.store.release_lease(dataset_id)
+
+    def _attempt(self, summary: Dataset) -> GateOutcome:
+        """Gate the dataset once under its lease, turning every failure of ours into a hold."""
+        dataset_id = summary.id
         attempt = self.store.start_attempt(dataset_id)
         work_dir = self.settings.work_dir / dataset_id
         started = time.monotonic()
@@ -114,7 +170,6 @@ class Gate:
             outcome = self._hold(dataset_id, attempt, f"internal error {type(error).__name__}: {error}")
         finally:
             shutil.rmtree(work_dir, ignore_errors=True)
-            self.store.release_lease(dataset_id)
             log.debug("dataset_finished", dataset_id=dataset_id, elapsed_s=round(time.monotonic() - started, 3))
         metrics.DATASETS.labels(outcome.action, summary.data_type or "unknown").inc()
         return outcome
@@ -247,10 +302,17 @@ class Gate:
             return GateOutcome(details.id, "dry_run", verdict, reason, report_path)
         return self.finish_post(decision)
 
-    def finish_post(self, decision: Decision) -> GateOutcome:
-        """Post a recorded decision, or reconcile it with the dataset's current status."""
+    def finish_post(self, decision: Decision, *, may_have_been_sent: bool = False) -> GateOutcome:
+        """Post a recorded decision, or reconcile it with the dataset's current status.
+
+        `may_have_been_sent` tells that an earlier process recorded the
+        decision and may have posted it before it stopped.
+        """
         try:
-            outcome = post_decision(self.client, decision.dataset_id, decision.verdict, decision.reason)
+            outcome = post_decision(
+                self.client, decision.dataset_id, decision.verdict, decision.reason,
+                may_have_been_sent=may_have_been_sent,
+            )
         except (NotFoundError, ForbiddenError) as error:
             # The dataset is gone or no longer ours: nothing can be posted, ever.
             status = "not_found" if isinstance(error, NotFoundError) else "forbidden"
@@ -259,6 +321,8 @@ class Gate:
             return GateOutcome(decision.dataset_id, "decided_elsewhere", decision.verdict, decision.reason,
                                cause=f"dataset is {status.replace('_', ' ')}")
         self.store.record_post(decision.dataset_id, outcome.kind, outcome.observed_status)
+        # Holds from failed posts of this decision no longer apply.
+        self.store.clear_holds(decision.dataset_id)
         report = Path(decision.report_path) if decision.report_path else None
         if outcome.kind == "decided_elsewhere":
             log.warning("decided_elsewhere", dataset_id=decision.dataset_id, status=outcome.observed_status)

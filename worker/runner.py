@@ -63,6 +63,7 @@ def run_once(settings: Settings, stop: threading.Event | None = None, rule_set: 
             _finish_in_flight(gate, store, settings)
             pending = client.list_pending(page_size=settings.page_size)
             summary.pending = len(pending)
+            _close_vanished(gate, store, {dataset.id for dataset in pending})
             log.info("run_started", pending=len(pending), rules_digest=rule_set.digest[:12], dry_run=settings.dry_run)
 
             def gate_one(dataset):  # type: ignore[no-untyped-def]
@@ -107,9 +108,21 @@ def _finish_in_flight(gate: Gate, store: StateStore, settings: Settings) -> None
     if settings.dry_run:
         return
     for decision in store.pending_intents():
+        gate.finish_recorded(decision)
+
+
+def _close_vanished(gate: Gate, store: StateStore, pending_ids: set[str]) -> None:
+    """Close undecided datasets that left `pending` while held or interrupted.
+
+    They are no longer listed, so without this they would stay held, and
+    after enough holds stuck, for ever.
+    """
+    for dataset_id in store.undecided_datasets():
+        if dataset_id in pending_ids:
+            continue
         try:
-            gate.finish_post(decision)
+            gate.close_if_decided_elsewhere(dataset_id)
         except AuthenticationError:
             raise
         except GerraError as error:
-            log.warning("in_flight_post_failed", dataset_id=decision.dataset_id, error=str(error))
+            log.warning("undecided_status_unknown", dataset_id=dataset_id, error=str(error))

@@ -247,6 +247,14 @@ class StateStore:
         rows = self._query("SELECT * FROM decisions WHERE dataset_id=?", (dataset_id,))
         return _decision_from_row(rows[0]) if rows else None
 
+    def undecided_datasets(self) -> list[str]:
+        """Return the datasets seen without a real decision: held, or interrupted before deciding."""
+        rows = self._query(
+            "SELECT d.id FROM datasets d LEFT JOIN decisions c ON c.dataset_id = d.id "
+            "WHERE c.dataset_id IS NULL OR c.dry_run = 1 ORDER BY d.id"
+        )
+        return [row["id"] for row in rows]
+
     def pending_intents(self) -> list[Decision]:
         rows = self._query("SELECT * FROM decisions WHERE post_state='intent' AND dry_run=0")
         return [_decision_from_row(row) for row in rows]

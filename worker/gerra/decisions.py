@@ -8,6 +8,8 @@ the server (read timeout, 5xx, dropped connection) the dataset is read back:
   (bounded attempts, backoff).
 * our status (and, for reject, our reason in the metadata): a previous
   attempt succeeded but its response was lost, so the outcome is ``already_ours``.
+  A previous attempt includes one sent by an earlier process that stopped
+  before it recorded the outcome (``may_have_been_sent``).
 * anything else: someone else decided or Gerra changed the dataset, so the
   outcome is ``decided_elsewhere`` with the status observed.
 
@@ -63,10 +65,15 @@ def post_decision(
     dataset_id: str,
     decision: Decision,
     reason: str | None = None,
+    *,
+    may_have_been_sent: bool = False,
 ) -> PostOutcome:
     """Post ``decision`` for ``dataset_id`` and classify the result.
 
-    ``reason`` is required for reject and ignored for accept. Raises
+    ``reason`` is required for reject and ignored for accept. Pass
+    ``may_have_been_sent=True`` when an earlier process recorded this
+    decision and may have posted it before it stopped: a status that matches
+    the decision then counts as ``already_ours`` for accept too. Raises
     `GerraTransportError` or `ServerError` when the outcome stays unknown
     after the client's retry budget, and passes 401/403/404 errors through.
     """
@@ -76,7 +83,7 @@ def post_decision(
         raise ValueError(
             f"rejecting dataset {dataset_id} needs a non-blank reason naming the failed checks"
         )
-    poster = _Poster(client, dataset_id, decision, reason)
+    poster = _Poster(client, dataset_id, decision, reason, maybe_applied=may_have_been_sent)
     retrying = client.retry_policy.retrying(
         retry_on=lambda error: isinstance(error, _StillPending),
         operation=f"post {decision}",
@@ -101,14 +108,20 @@ class _Poster:
     """One decision's attempts and whether any of them may have reached Gerra."""
 
     def __init__(
-        self, client: GerraClient, dataset_id: str, decision: Decision, reason: str | None
+        self,
+        client: GerraClient,
+        dataset_id: str,
+        decision: Decision,
+        reason: str | None,
+        *,
+        maybe_applied: bool = False,
     ) -> None:
         self.client = client
         self.dataset_id = dataset_id
         self.decision = decision
         self.reason = reason
         self.attempts = 0
-        self.maybe_applied = False
+        self.maybe_applied = maybe_applied
 
     def attempt(self) -> PostOutcome:
         self.attempts += 1
@@ -148,7 +161,8 @@ class _Poster:
         if self._matches(current) and (self.maybe_applied or self.decision == "reject"):
             # A reject carrying our exact reason can only be ours, even from an
             # earlier run. An accept looks the same whoever sent it, so it is
-            # ours only if one of our attempts may have reached Gerra.
+            # ours only if one of our attempts, or an earlier process's, may
+            # have reached Gerra.
             return self._outcome("already_ours", current.status)
         log.info(
             "decision_made_elsewhere",

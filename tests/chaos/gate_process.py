@@ -1,0 +1,139 @@
+"""Run `python -m worker run --once` as a child process, kill it, and read what it logged.
+
+Each gate process starts in its own session, so a test can end its whole
+process tree (the gate, its fork server and any inspection child) by the
+group id when it is done with it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT_S = 120.0
+
+
+def gate_env(api_url: str, api_key: str, root: Path, **settings: Any) -> dict[str, str]:
+    """Return the environment of a gate process with its folders under `root`.
+
+    Keyword arguments are settings without the ``GERRA_`` prefix, for example
+    ``hold_backoff_s=0``.
+    """
+    env = {name: value for name, value in os.environ.items() if not name.startswith("GERRA_")}
+    env.update(
+        {
+            "GX_ANALYTICS_ENABLED": "false",
+            "PYTHONUNBUFFERED": "1",
+            "GERRA_API_URL": api_url,
+            "GERRA_API_KEY": api_key,
+            "GERRA_RULES_DIR": str(REPO_ROOT / "rules"),
+            "GERRA_WORK_DIR": str(root / "work"),
+            "GERRA_STATE_DIR": str(root / "state"),
+            "GERRA_LOG_FORMAT": "json",
+        }
+    )
+    for name, value in settings.items():
+        env[f"GERRA_{name.upper()}"] = str(value)
+    return env
+
+
+@dataclass
+class GateProcess:
+    """One gate process and the files its stdout and stderr go to."""
+
+    process: subprocess.Popen[bytes]
+    stdout_path: Path
+    stderr_path: Path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def kill(self) -> None:
+        """Kill the gate process alone (SIGKILL), as a crash would, and reap it."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+        self.process.wait(30)
+
+    def kill_tree(self) -> None:
+        """Kill every process left in the gate's session: its fork server and inspection children."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        if self.process.poll() is None:
+            self.process.wait(30)
+
+    def wait(self, timeout_s: float) -> int:
+        """Wait for the process to exit and return its exit code; kill it after `timeout_s`."""
+        try:
+            return self.process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            self.kill_tree()
+            raise AssertionError(f"the gate did not finish within {timeout_s} s; log:\n{self.log_tail()}") from None
+
+    def log_text(self) -> str:
+        return self.stderr_path.read_text(errors="replace")
+
+    def log_tail(self, chars: int = 4000) -> str:
+        return self.log_text()[-chars:]
+
+    def events(self) -> list[dict[str, Any]]:
+        """Return the JSON log events written so far."""
+        found = []
+        for line in self.log_text().splitlines():
+            if line.startswith("{"):
+                try:
+                    found.append(json.loads(line))
+                except json.JSONDecodeError:
+                    # A SIGKILL can cut the last line short.
+                    continue
+        return found
+
+
+def start_gate(env: dict[str, str], log_dir: Path, label: str, *extra_args: str) -> GateProcess:
+    """Start ``python -m worker run --once``; its output goes to `log_dir`/`label`.{out,log}."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    stdout_path = log_dir / f"{label}.out"
+    stderr_path = log_dir / f"{label}.log"
+    with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "worker", "run", "--once", *extra_args],
+            env=env,
+            cwd=REPO_ROOT,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,
+        )
+    return GateProcess(process, stdout_path, stderr_path)
+
+
+def run_gate(env: dict[str, str], log_dir: Path, label: str, timeout_s: float = 300.0) -> GateProcess:
+    """Run one gate process to its end and return it; fail when it does not exit 0."""
+    gate = start_gate(env, log_dir, label)
+    try:
+        code = gate.wait(timeout_s)
+    finally:
+        gate.kill_tree()
+    assert code == 0, f"gate run {label} exited {code}; log:\n{gate.log_tail()}"
+    return gate
+
+
+def wait_until(condition: Any, timeout_s: float, what: str, gate: GateProcess | None = None) -> None:
+    """Poll `condition()` every 20 ms until it is true; fail naming `what` after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if gate is not None and gate.process.poll() is not None:
+            raise AssertionError(f"the gate exited ({gate.process.returncode}) before {what}; log:\n{gate.log_tail()}")
+        if time.monotonic() > deadline:
+            log = gate.log_tail() if gate is not None else ""
+            raise AssertionError(f"timed out after {timeout_s} s waiting until {what}\n{log}")
+        time.sleep(0.02)

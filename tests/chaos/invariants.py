@@ -1,0 +1,123 @@
+"""What must hold after a chaos scenario; each function asserts one property of a `ChaosResult`."""
+
+from __future__ import annotations
+
+from .deliveries import API_KEY
+from .scenario import ChaosResult
+
+FINAL_POST_STATES = {"posted", "already_ours", "decided_elsewhere"}
+VERDICT_STATUS = {"accept": "accepted", "reject": "rejected"}
+
+
+def gated_ids(result: ChaosResult) -> list[str]:
+    """Return the datasets our gate must decide: pending and unchanged, plus new versions."""
+    unchanged = [dataset_id for dataset_id in result.catalog.pending_ids() if dataset_id not in result.changed]
+    return unchanged + sorted(result.new_versions)
+
+
+def assert_reference_has_both_verdicts(result: ChaosResult) -> None:
+    statuses = sorted(set(result.reference.values()))
+    assert statuses == ["accepted", "rejected"], result.reference
+
+
+def assert_faults_fired(result: ChaosResult) -> None:
+    for kind in ("http_error", "rate_limit", "delay", "drop_connection", "lost_response",
+                 "download_cut", "download_short", "download_long", "download_corrupt"):
+        assert result.faults_fired.get(kind, 0) > 0, (kind, result.faults_fired)
+    assert result.kills_while_running >= 1, "no gate process was still running when it was killed"
+
+
+def assert_all_decided(result: ChaosResult) -> None:
+    undecided = {d: result.final_status[d] for d in gated_ids(result) if result.final_status[d] not in VERDICT_STATUS.values()}
+    assert undecided == {}
+
+
+def assert_one_status_change_each(result: ChaosResult) -> None:
+    counts = {dataset_id: result.calls.status_changes(dataset_id) for dataset_id in gated_ids(result)}
+    wrong = {dataset_id: count for dataset_id, count in counts.items() if count != 1}
+    assert wrong == {}
+    assert len(counts) == len(gated_ids(result))
+
+
+def assert_verdicts_match_reference(result: ChaosResult) -> None:
+    wrong = {
+        dataset_id: (result.final_status[dataset_id], result.expected_status(dataset_id))
+        for dataset_id in gated_ids(result)
+        if result.final_status[dataset_id] != result.expected_status(dataset_id)
+    }
+    assert wrong == {}
+
+
+def assert_changed_decided_elsewhere(result: ChaosResult) -> None:
+    assert len(result.changed) == 3 * result.plan.changes_per_kind
+    for dataset_id, status in result.changed.items():
+        assert result.final_status[dataset_id] == status, dataset_id
+        assert result.calls.status_changes(dataset_id) == 0, dataset_id
+        decision = result.decision(dataset_id)
+        assert decision is not None, f"no decision recorded for {dataset_id}, changed to {status}"
+        assert decision["post_state"] == "decided_elsewhere", (dataset_id, decision)
+        assert decision["observed_status"] == status, (dataset_id, decision)
+
+
+def assert_superseded_have_new_versions(result: ChaosResult) -> None:
+    superseded = sorted(d for d, status in result.changed.items() if status == "superseded")
+    assert sorted(result.new_versions.values()) == superseded
+
+
+def assert_others_left_alone(result: ChaosResult) -> None:
+    for dataset_id in result.catalog.untouchable_ids():
+        assert result.final_status[dataset_id] == result.initial_status[dataset_id], dataset_id
+        assert result.calls.status_changes(dataset_id) == 0, dataset_id
+        assert result.decision(dataset_id) is None, dataset_id
+
+
+def assert_store_has_one_final_decision_each(result: ChaosResult) -> None:
+    rows = result.store["decisions"]
+    expected = sorted(gated_ids(result) + list(result.changed))
+    assert sorted(row["dataset_id"] for row in rows) == expected
+    not_final = [row["dataset_id"] for row in rows if row["post_state"] not in FINAL_POST_STATES]
+    assert not_final == []
+    assert [row["dataset_id"] for row in rows if row["dry_run"]] == []
+    for dataset_id in gated_ids(result):
+        decision = result.decision(dataset_id)
+        assert decision is not None
+        assert decision["post_state"] in ("posted", "already_ours"), (dataset_id, decision)
+        assert VERDICT_STATUS[decision["verdict"]] == result.final_status[dataset_id], (dataset_id, decision)
+
+
+def assert_no_stuck_or_held(result: ChaosResult) -> None:
+    held = [(row["id"], row["holds"], row["last_hold_cause"]) for row in result.store["datasets"] if row["holds"]]
+    assert held == []
+    assert result.store["leases"] == []
+
+
+def assert_work_dir_empty(result: ChaosResult) -> None:
+    assert result.work_files == []
+
+
+def assert_no_secrets_written(result: ChaosResult) -> None:
+    assert len(result.tokens) > 0
+    assert any(name.endswith(".log") for name in result.texts)
+    for name, text in result.texts.items():
+        assert API_KEY not in text, f"the API key appears in {name}"
+        leaked = [token for token in result.tokens if token in text]
+        assert leaked == [], f"{len(leaked)} signed-URL tokens appear in {name}"
+        # Every token has the form <claims>.<MAC>: the MAC alone is the secret part.
+        macs = [token.rpartition(".")[2] for token in result.tokens if token.rpartition(".")[2] in text]
+        assert macs == [], f"{len(macs)} signed-URL MACs appear in {name}"
+
+
+ALL = (
+    assert_reference_has_both_verdicts,
+    assert_faults_fired,
+    assert_all_decided,
+    assert_one_status_change_each,
+    assert_verdicts_match_reference,
+    assert_changed_decided_elsewhere,
+    assert_superseded_have_new_versions,
+    assert_others_left_alone,
+    assert_store_has_one_final_decision_each,
+    assert_no_stuck_or_held,
+    assert_work_dir_empty,
+    assert_no_secrets_written,
+)
