@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -97,6 +97,20 @@ RECIPES = (
     Recipe("clip-wrong-duration", "synthetic_third_person", {"duration_seconds": 3.0, "fps": 20}, _clip_third_person),
 )
 
+
+
+def _episode_long(rng: np.random.Generator) -> Members:
+    # Hundreds of short episodes keep the per-episode checks busy for a few
+    # seconds, long enough to kill the gate while they run.
+    return v21_members(simulate_recording(rng, SO100, ["Pick up the cube"], (), [12] * LONG_EPISODES, FPS))
+
+
+LONG_EPISODES = 600
+LONG_EPISODE_RECIPE = Recipe(
+    "episode-long", "episode", {"robot_type": "so100", "episodes": LONG_EPISODES, "fps": FPS}, _episode_long
+)
+RECIPES_BY_NAME = {recipe.name: recipe for recipe in (*RECIPES, LONG_EPISODE_RECIPE)}
+
 NOT_PENDING_STATUSES = ("accepted", "rejected", "for_admin_review", "superseded", "discarded")
 
 
@@ -134,16 +148,26 @@ def dataset_id(index: int) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"dataset/{index}"))
 
 
-def build_catalog(out_dir: Path, pending: int, *, seed: int, variants: int = 2, others: int = 2) -> ChaosCatalog:
+def build_catalog(
+    out_dir: Path,
+    pending: int,
+    *,
+    seed: int,
+    variants: int = 2,
+    others: int = 2,
+    recipes: Sequence[str] | None = None,
+) -> ChaosCatalog:
     """Write `pending` pending datasets plus `others` datasets of each untouchable kind into `out_dir`.
 
-    Each recipe is built in `variants` seeded versions, and datasets share
-    those archives round-robin, so build time does not grow with `pending`.
+    Each recipe (all of `RECIPES`, or those named in `recipes`) is built in
+    `variants` seeded versions, and datasets share those archives
+    round-robin, so build time does not grow with `pending`.
     """
+    chosen = RECIPES if recipes is None else tuple(RECIPES_BY_NAME[name] for name in recipes)
     archive_dir = out_dir / "archives"
     files: list[tuple[Recipe, str]] = []
     for variant in range(variants):
-        for recipe_index, recipe in enumerate(RECIPES):
+        for recipe_index, recipe in enumerate(chosen):
             rng = np.random.default_rng([seed, recipe_index, variant])
             file = f"archives/{recipe.name}-{variant}.zip"
             write_zip(archive_dir / f"{recipe.name}-{variant}.zip", recipe.build(rng))

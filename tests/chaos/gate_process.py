@@ -137,3 +137,26 @@ def wait_until(condition: Any, timeout_s: float, what: str, gate: GateProcess | 
             log = gate.log_tail() if gate is not None else ""
             raise AssertionError(f"timed out after {timeout_s} s waiting until {what}\n{log}")
         time.sleep(0.02)
+
+
+def session_processes(session_id: int) -> dict[int, int]:
+    """Map the pid of every live process in session `session_id` to its parent pid (Linux /proc)."""
+    found: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # Fields after the command name in brackets: state, ppid, pgrp, session, ...
+        fields = stat.rpartition(")")[2].split()
+        if int(fields[3]) == session_id and fields[0] not in ("Z", "X"):
+            found[int(entry.name)] = int(fields[1])
+    return found
+
+
+def inspection_pids(gate: GateProcess) -> list[int]:
+    """Return the gate's inspection processes: its grandchildren, forked by its fork server."""
+    processes = session_processes(gate.pid)
+    return sorted(pid for pid, parent in processes.items() if pid != gate.pid and parent != gate.pid)
