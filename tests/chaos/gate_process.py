@@ -99,14 +99,20 @@ class GateProcess:
         return found
 
 
-def start_gate(env: dict[str, str], log_dir: Path, label: str, *extra_args: str) -> GateProcess:
-    """Start ``python -m worker run --once``; its output goes to `log_dir`/`label`.{out,log}."""
+def start_gate(
+    env: dict[str, str], log_dir: Path, label: str, *extra_args: str, wrapper: tuple[str, ...] = ()
+) -> GateProcess:
+    """Start ``python -m worker run --once``; its output goes to `log_dir`/`label`.{out,log}.
+
+    `wrapper` is a command that runs the gate command given as its last
+    arguments, for example ``("unshare", "-m", ...)``.
+    """
     log_dir.mkdir(parents=True, exist_ok=True)
     stdout_path = log_dir / f"{label}.out"
     stderr_path = log_dir / f"{label}.log"
     with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "worker", "run", "--once", *extra_args],
+            [*wrapper, sys.executable, "-m", "worker", "run", "--once", *extra_args],
             env=env,
             cwd=REPO_ROOT,
             stdout=stdout,
