@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import pty
+import select
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,7 +27,11 @@ def _terminal() -> Iterator[tuple[io.TextIOWrapper, int]]:
 
 
 def _read(reader: int) -> str:
-    return os.read(reader, 65536).decode()
+    """Read everything written to the terminal so far; separate writes may arrive in separate reads."""
+    chunks = []
+    while select.select([reader], [], [], 0.2)[0]:
+        chunks.append(os.read(reader, 65536))
+    return b"".join(chunks).decode()
 
 
 def test_terminal_gets_progress() -> None:
