@@ -89,6 +89,11 @@ def test_batch_expectation_per_episode(lint_text):
     assert "cannot be decided per episode" in errors[0].message
 
 
+def test_schema_expectation_per_member_allowed(lint_text):
+    rule = expectation_rule("expect_table_columns_to_match_set", "{column_set: [timestamp]}", "    scope: member\n")
+    assert lint_text(rule) == []
+
+
 def test_unknown_check_suggests(lint_text):
     errors = lint_text(check_rule("archive.lfs_pointer", "{}"))
     assert located(errors) == [(4, 12, "unknown-check")]

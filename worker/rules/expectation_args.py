@@ -132,6 +132,9 @@ def lint_scope(expectation: str, scope: str, args: dict[str, Any]) -> list[Issue
     except ImportError:
         return []
     kind, statistic = classify(cls, expectation)
+    if kind is Kind.SCHEMA and scope != "member":
+        message = f"{expectation} checks each member's columns, so it cannot be decided per {scope}; use scope: member or all"
+        return [Issue(("scope",), message, "scope")]
     if kind is Kind.BATCH or (kind is Kind.AGGREGATE and statistic is None):
         supported = ", ".join(sorted(AGGREGATE_STATISTICS))
         message = (
