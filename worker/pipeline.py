@@ -186,6 +186,12 @@ class Gate:
             log.info("dataset_not_pending", dataset_id=dataset_id, status=details.status)
             return GateOutcome(dataset_id, "decided_elsewhere", cause=f"status is {details.status}")
 
+        size = int(details.data_byte_size or 0)
+        if size > self.settings.max_archive_bytes:
+            raise HoldError(
+                f"archive is {size:,} bytes, above max_archive_bytes ({self.settings.max_archive_bytes:,}); "
+                "raise the limit to gate this dataset"
+            )
         info = dataset_info(details)
         if not self.rule_set.select(info):
             raise HoldError(f"no rule suite applies to data_type {info.data_type!r}; add a suite in the rules folder")

@@ -86,3 +86,23 @@ def test_consistently_corrupt_archive_rejected(real_emulator, tmp_path: Path) ->
     outcome = next(o for o in summary.outcomes if o.dataset_id == POV)
     assert outcome.action == "rejected"
     assert real_emulator.store.dataset(POV)["status"] == "rejected"
+
+
+def test_api_retries_counted(real_emulator, tmp_path: Path) -> None:
+    from worker import metrics
+
+    before = metrics.RETRIES.labels("ServerError")._value.get()
+    real_emulator.store.set_faults(error_rate=1.0, error_status=[503], fault_limit=1, fault_endpoints=["list_datasets"])
+    run_once(_settings(real_emulator, tmp_path))
+    assert metrics.RETRIES.labels("ServerError")._value.get() == before + 1
+
+
+def test_archive_above_size_limit_is_held(real_emulator, tmp_path: Path) -> None:
+    settings = _settings(real_emulator, tmp_path)
+    settings.max_archive_bytes = 1_000_000
+    summary = run_once(settings)
+    actions = {o.dataset_id: o.action for o in summary.outcomes}
+    assert actions["770e8400-e29b-41d4-a716-446655440001"] == "held"
+    assert actions["770e8400-e29b-41d4-a716-446655440003"] == "rejected"
+    held = next(o for o in summary.outcomes if o.action == "held" and o.dataset_id.endswith("0001"))
+    assert "above max_archive_bytes" in (held.cause or "")

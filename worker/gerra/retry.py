@@ -14,6 +14,7 @@ from typing import Any
 import structlog
 import tenacity
 
+from worker import metrics
 from worker.gerra.errors import (
     GerraTransportError,
     RateLimitedError,
@@ -83,6 +84,7 @@ def _log_retry(
     def before_sleep(retry_state: tenacity.RetryCallState) -> None:
         error = retry_state.outcome.exception() if retry_state.outcome else None
         wait = retry_state.next_action.sleep if retry_state.next_action else 0.0
+        metrics.RETRIES.labels(type(error).__name__).inc()
         log.warning(
             "gerra_call_retry",
             operation=operation,
