@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT_S = 120.0
 
 
 def gate_env(api_url: str, api_key: str, root: Path, **settings: Any) -> dict[str, str]:
@@ -122,26 +121,15 @@ def start_gate(
     return GateProcess(process, stdout_path, stderr_path)
 
 
-def run_gate(env: dict[str, str], log_dir: Path, label: str, timeout_s: float = 300.0) -> GateProcess:
-    """Run one gate process to its end and return it; fail when it does not exit 0."""
-    gate = start_gate(env, log_dir, label)
-    try:
-        code = gate.wait(timeout_s)
-    finally:
-        gate.kill_tree()
-    assert code == 0, f"gate run {label} exited {code}; log:\n{gate.log_tail()}"
-    return gate
-
-
-def wait_until(condition: Any, timeout_s: float, what: str, gate: GateProcess | None = None) -> None:
-    """Poll `condition()` every 20 ms until it is true; fail naming `what` after `timeout_s`."""
+def wait_until(condition: Any, timeout_s: float, description: str, gate: GateProcess | None = None) -> None:
+    """Poll `condition()` every 20 ms until it is true; fail naming `description` after `timeout_s`."""
     deadline = time.monotonic() + timeout_s
     while not condition():
         if gate is not None and gate.process.poll() is not None:
-            raise AssertionError(f"the gate exited ({gate.process.returncode}) before {what}; log:\n{gate.log_tail()}")
+            raise AssertionError(f"the gate exited ({gate.process.returncode}) before {description}; log:\n{gate.log_tail()}")
         if time.monotonic() > deadline:
             log = gate.log_tail() if gate is not None else ""
-            raise AssertionError(f"timed out after {timeout_s} s waiting until {what}\n{log}")
+            raise AssertionError(f"timed out after {timeout_s} s waiting until {description}\n{log}")
         time.sleep(0.02)
 
 

@@ -23,7 +23,7 @@ from worker.settings import load_settings
 from worker.state import StateStore
 
 from .deliveries import API_KEY, ChaosCatalog, build_catalog
-from .gate_process import REPO_ROOT, gate_env, run_gate, start_gate, wait_until
+from .gate_process import REPO_ROOT, gate_env, start_gate, wait_until
 
 AFTER_GET_STATUS = {"supersede": "superseded", "discard": "discarded", "accept": "accepted"}
 FINAL_RUNS_MAX = 5
@@ -192,7 +192,7 @@ def run_chaos(plan: ChaosPlan, root: Path, log: Callable[[str], None] = print) -
             )
         )
         started = time.monotonic()
-        final_runs = _finish(server, env, logs, catalog)
+        final_runs = _finish(server, gate_root)
         timings["finish"] = time.monotonic() - started
 
         datasets = server.store.datasets()
@@ -249,19 +249,25 @@ def _request_total(server: EmulatorServer) -> int:
     return sum(server.store.calls.requests.values())
 
 
-def _finish(server: EmulatorServer, env: dict[str, str], logs: Path, catalog: ChaosCatalog) -> int:
-    """Run the gate to completion until nothing of ours is pending or in flight; return the number of runs."""
+def _finish(server: EmulatorServer, gate_root: Path) -> int:
+    """Run the gate in this process until nothing of ours is pending or in flight; return the number of runs."""
+    from worker.runner import run_once
+
+    settings = load_settings(
+        api_url=server.base_url, api_key=API_KEY, rules_dir=REPO_ROOT / "rules", work_dir=gate_root / "work",
+        state_dir=gate_root / "state", max_retries=1, retry_max_wait_s=0.2, hold_backoff_s=0, concurrency=2,
+    )
     for run_number in range(1, FINAL_RUNS_MAX + 1):
-        run_gate({**env, "GERRA_CONCURRENCY": "2"}, logs, f"final-{run_number}")
-        if not _unfinished(server, env):
+        run_once(settings)
+        if not _unfinished(server, gate_root):
             return run_number
     raise AssertionError(f"datasets still pending or in flight after {FINAL_RUNS_MAX} clean runs: "
-                         f"{_unfinished(server, env)}")
+                         f"{_unfinished(server, gate_root)}")
 
 
-def _unfinished(server: EmulatorServer, env: dict[str, str]) -> list[str]:
+def _unfinished(server: EmulatorServer, gate_root: Path) -> list[str]:
     ours = server.store.query(server.store.organization_for_key(API_KEY), status="pending")
-    store = StateStore(Path(env["GERRA_STATE_DIR"]) / "gate.sqlite3")
+    store = StateStore(gate_root / "state" / "gate.sqlite3")
     try:
         in_flight = [decision.dataset_id for decision in store.pending_intents()]
     finally:

@@ -67,12 +67,13 @@ def test_kill_mid_check(emulator, small_catalog, env_for, settings_for, state_of
     inspecting = inspection_pids(gate)
     assert inspecting != [], "the inspection finished before the kill; the dataset is not slow enough"
     gate.kill()
+    # The killed gate's inspection process runs on until its checks end; the
+    # work folder must be empty even after that.
+    assert set(inspecting) <= set(session_processes(gate.pid))
     assert _dataset_state(server, dataset_id)["status"] == "pending"
     assert state_of()["decisions"] == []
 
     summary = run_once(settings_for(server))
-    # The killed gate's inspection process runs on until its checks end; the
-    # work folder must be empty even after that.
     wait_until(lambda: not session_processes(gate.pid), 60, "the killed gate's processes end")
 
     assert summary.counts() == {"accepted": 1}
@@ -88,7 +89,9 @@ class _HeldDecisions:
     """Hold the emulator's accept and reject responses after the status has changed, until released.
 
     A wrapper around the store's own methods, so the change is applied by the
-    emulator as usual and only its HTTP response waits.
+    emulator as usual and only its HTTP response waits. The reject route is a
+    coroutine, so a held reject also holds every other request: hold one
+    decision at a time.
     """
 
     def __init__(self, store: Any) -> None:
@@ -132,6 +135,8 @@ def test_kill_after_accept_applied(emulator, small_catalog, env_for, settings_fo
     assert _dataset_state(server, dataset_id)["status"] == "accepted"
     assert server.store.calls.status_changes(dataset_id) == 1
     [decision] = state_of()["decisions"]
+    # An accept carries nothing that tells whose it is: the intent that the
+    # killed process recorded is what makes it ours.
     assert decision["post_state"] == "already_ours"
     assert decision["observed_status"] == "accepted"
     assert work_files() == []

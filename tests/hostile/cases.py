@@ -25,7 +25,7 @@ from .zips import ENCRYPTED_FLAG, SYMLINK, Entry, deflated, stored, write_zip, z
 GIB = 1024**3
 # The gate's limit on entries is lowered to this for the many-members case.
 MAX_MEMBERS = 500
-DEEP_JSON_LEVELS = 100_000
+DEEP_JSON_LEVELS = 5_000
 # A unique absolute path, so its absence after the run proves nothing was written there.
 ABSOLUTE_TARGET = f"/tmp/gerra-hostile-{uuid.uuid4().hex}/pwned.txt"
 ESCAPE_NAME = f"escape-{uuid.uuid4().hex}.txt"
