@@ -102,11 +102,6 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> HostileRun:
 
 
 def _param(case: HostileCase) -> Any:
-    if case.slug == "info-json-deep":
-        # TODO: remove the mark once meta/info.json parsing turns RecursionError into an invalid-JSON failure.
-        return pytest.param(case, id=case.slug, marks=pytest.mark.xfail(
-            strict=True, reason="a meta/info.json nested 5,000 deep makes json.loads raise RecursionError, "
-            "which the LeRobot checks report as a crash (hold) instead of invalid JSON (reject)"))
     return pytest.param(case, id=case.slug)
 
 

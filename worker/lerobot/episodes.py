@@ -80,6 +80,8 @@ def read_episodes_jsonl(data: bytes, member: str = EPISODES_JSONL) -> list[Episo
             row = json.loads(line)
         except json.JSONDecodeError as error:
             raise EpisodesError(f"{member} line {number} is not valid JSON: {error.msg}") from error
+        except RecursionError as error:
+            raise EpisodesError(f"{member} line {number} is not valid JSON: nested too deeply to parse") from error
         if not isinstance(row, dict) or not isinstance(row.get("episode_index"), int):
             raise EpisodesError(f"{member} line {number} has no integer episode_index")
         length = row.get("length")

@@ -431,6 +431,8 @@ def read_layout(source: DatasetSource) -> LeRobotLayout | None:
         info = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise LayoutError([f"{member} is not valid JSON: {error}"]) from error
+    except RecursionError as error:
+        raise LayoutError([f"{member} is not valid JSON: nested too deeply to parse"]) from error
     return parse_info(info, root=root)
 
 

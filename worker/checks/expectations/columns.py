@@ -76,7 +76,7 @@ def feature_element_names(source: DatasetSource, cache: dict[str, Any]) -> dict[
     if source.member(INFO_MEMBER) is not None:
         try:
             info = json.loads(source.read_bytes(INFO_MEMBER))
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             info = {}
         features = info.get("features") if isinstance(info, dict) else None
         for feature, spec in (features or {}).items():
