@@ -111,11 +111,13 @@ def chaos_faults(seed: int, changes: dict[str, list[str]]) -> FaultOptions:
             FaultRule(kind=FaultKind.LOST_RESPONSE, every=2),
             FaultRule(kind=FaultKind.LOST_RESPONSE, rate=0.3, status=504),
             FaultRule(kind=FaultKind.DOWNLOAD_CUT, every=4),
-            FaultRule(kind=FaultKind.DOWNLOAD_SHORT, every=5),
-            FaultRule(kind=FaultKind.DOWNLOAD_LONG, every=6),
-            # Never two corrupt downloads in a row: the emulator flips the
-            # same bytes each time, and two identical corrupt downloads are
-            # what a corrupt delivery looks like.
+            FaultRule(kind=FaultKind.DOWNLOAD_SHORT, every=4),
+            FaultRule(kind=FaultKind.DOWNLOAD_LONG, every=4),
+            # The emulator flips the same bytes on every corrupt download, and
+            # two identical corrupt downloads are what a corrupt delivery looks
+            # like. A gate at concurrency 1 downloads one archive at a time, so
+            # with every third download corrupt, the second download that
+            # confirms a rejection is never corrupt in the same bytes.
             FaultRule(kind=FaultKind.DOWNLOAD_CORRUPT, every=3),
         ],
     )

@@ -27,7 +27,7 @@ def small_chaos(tmp_path_factory: pytest.TempPathFactory) -> ChaosResult:
                 patch.delenv(name)
         patch.setenv("GX_ANALYTICS_ENABLED", "false")
         plan = ChaosPlan(
-            pending=15, kill_rounds=3, seed=SMALL_SEED, min_requests_before_kill=20, max_requests_before_kill=50
+            pending=12, kill_rounds=2, seed=SMALL_SEED, min_requests_before_kill=30, max_requests_before_kill=60
         )
         return run_chaos(plan, tmp_path_factory.mktemp("chaos"))
 

@@ -14,7 +14,7 @@ RECIPES = ["telemetry", "telemetry-gap", "episode", "episode-nan", "clip", "clip
 
 def test_two_gates_decide_each_once(emulator, small_catalog, env_for, state_of, work_files, gates,
                                     gate_root: Path) -> None:
-    catalog = small_catalog(RECIPES, pending=8)
+    catalog = small_catalog(RECIPES, pending=6)
     server = emulator(catalog.path)
     # Slow every download a little, so both processes are busy at the same time.
     server.store.set_faults(FaultOptions(rules=[
@@ -29,8 +29,8 @@ def test_two_gates_decide_each_once(emulator, small_catalog, env_for, state_of, 
     pending = catalog.pending_ids()
     statuses = Counter(server.store.dataset(dataset_id).status for dataset_id in pending)
     assert sorted(statuses) == ["accepted", "rejected"]
-    assert sum(statuses.values()) == 8
-    assert [server.store.calls.status_changes(dataset_id) for dataset_id in pending] == [1] * 8
+    assert sum(statuses.values()) == 6
+    assert [server.store.calls.status_changes(dataset_id) for dataset_id in pending] == [1] * 6
 
     state = state_of()
     attempts = Counter(row["dataset_id"] for row in state["attempts"])
@@ -41,6 +41,6 @@ def test_two_gates_decide_each_once(emulator, small_catalog, env_for, state_of, 
     for dataset_id in pending:
         expected = 1 if server.store.dataset(dataset_id).status == "accepted" else 2
         assert server.store.calls.for_dataset(dataset_id)["download"] == expected, dataset_id
-    assert sorted(row["post_state"] for row in state["decisions"]) == ["posted"] * 8
+    assert sorted(row["post_state"] for row in state["decisions"]) == ["posted"] * 6
     assert state["leases"] == []
     assert work_files() == []
