@@ -106,7 +106,7 @@ class Gate:
             self.store.release_lease(dataset_id)
 
     def finish_recorded(self, decision: Decision) -> GateOutcome:
-        """Post a decision that an earlier process recorded, unless another live process holds the dataset."""
+        """Post a decision that an earlier process recorded, unless another live process has leased the dataset."""
         dataset_id = decision.dataset_id
         if not self.store.acquire_lease(dataset_id, self.settings.lease_s):
             log.info("dataset_busy_elsewhere", dataset_id=dataset_id)
@@ -311,7 +311,7 @@ class Gate:
     def finish_post(self, decision: Decision, *, may_have_been_sent: bool = False) -> GateOutcome:
         """Post a recorded decision, or reconcile it with the dataset's current status.
 
-        `may_have_been_sent` tells that an earlier process recorded the
+        `may_have_been_sent` is true when an earlier process recorded the
         decision and may have posted it before it stopped.
         """
         try:

@@ -1,9 +1,9 @@
 """A gate process SIGKILLed mid-download, mid-check or between posting and recording recovers on restart.
 
 Each test kills a real `python -m worker run --once` process at a moment it
-detects from outside (a partial download on disk, a live inspection process,
-a status changed on the emulator), then restarts the gate in this process on
-the same state store and work folder.
+detects from outside: a partial download on disk, a live inspection process,
+or a status changed on the emulator. It then restarts the gate in this
+process on the same state store and work folder.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def test_kill_mid_download(emulator, small_catalog, env_for, settings_for, state
     catalog = small_catalog(["telemetry"])
     [dataset_id] = catalog.pending_ids()
     server = emulator(catalog.path)
-    # The storage holds the first download for 20 s before it answers.
+    # The storage delays its answer to the first download by 20 s.
     server.store.set_faults(FaultOptions(rules=[
         FaultRule(kind=FaultKind.DELAY, endpoints=frozenset({Endpoint.DOWNLOAD}), delay_s=20, limit=1),
     ]))
@@ -90,8 +90,8 @@ class _HeldDecisions:
 
     A wrapper around the store's own methods, so the change is applied by the
     emulator as usual and only its HTTP response waits. The reject route is a
-    coroutine, so a held reject also holds every other request: hold one
-    decision at a time.
+    coroutine, so a waiting reject also blocks every other request. Use it
+    for one decision at a time.
     """
 
     def __init__(self, store: Any) -> None:
@@ -135,8 +135,8 @@ def test_kill_after_accept_applied(emulator, small_catalog, env_for, settings_fo
     assert _dataset_state(server, dataset_id)["status"] == "accepted"
     assert server.store.calls.status_changes(dataset_id) == 1
     [decision] = state_of()["decisions"]
-    # An accept carries nothing that tells whose it is: the intent that the
-    # killed process recorded is what makes it ours.
+    # Nothing in an accepted dataset shows who accepted it. The intent that
+    # the killed process recorded is what makes the accept ours.
     assert decision["post_state"] == "already_ours"
     assert decision["observed_status"] == "accepted"
     assert work_files() == []
