@@ -29,13 +29,13 @@ def assert_faults_fired(result: ChaosResult) -> None:
 
 def assert_all_decided(result: ChaosResult) -> None:
     undecided = {d: result.final_status[d] for d in gated_ids(result) if result.final_status[d] not in VERDICT_STATUS.values()}
-    assert undecided == {}
+    assert undecided == {}, f"final statuses: {undecided}"
 
 
 def assert_one_status_change_each(result: ChaosResult) -> None:
     counts = {dataset_id: result.calls.status_changes(dataset_id) for dataset_id in gated_ids(result)}
     wrong = {dataset_id: count for dataset_id, count in counts.items() if count != 1}
-    assert wrong == {}
+    assert wrong == {}, f"status changes: {wrong}"
     assert len(counts) == len(gated_ids(result))
 
 
@@ -45,7 +45,18 @@ def assert_verdicts_match_reference(result: ChaosResult) -> None:
         for dataset_id in gated_ids(result)
         if result.final_status[dataset_id] != result.expected_status(dataset_id)
     }
-    assert wrong == {}
+    assert wrong == {}, f"final status, reference status: {wrong}"
+
+
+def assert_reasons_match_reference(result: ChaosResult) -> None:
+    rejected = [dataset_id for dataset_id in gated_ids(result) if result.expected_status(dataset_id) == "rejected"]
+    assert rejected != []
+    wrong = {
+        dataset_id: (result.reasons.get(dataset_id), result.expected_reason(dataset_id))
+        for dataset_id in rejected
+        if result.reasons.get(dataset_id) != result.expected_reason(dataset_id)
+    }
+    assert wrong == {}, f"rejection reason, reference reason: {wrong}"
 
 
 def assert_changed_decided_elsewhere(result: ChaosResult) -> None:
@@ -74,7 +85,8 @@ def assert_others_left_alone(result: ChaosResult) -> None:
 def assert_store_has_one_final_decision_each(result: ChaosResult) -> None:
     rows = result.store["decisions"]
     expected = sorted(gated_ids(result) + list(result.changed))
-    assert sorted(row["dataset_id"] for row in rows) == expected
+    recorded = sorted(row["dataset_id"] for row in rows)
+    assert recorded == expected, f"missing {sorted(set(expected) - set(recorded))}, extra {sorted(set(recorded) - set(expected))}"
     not_final = [row["dataset_id"] for row in rows if row["post_state"] not in FINAL_POST_STATES]
     assert not_final == []
     assert [row["dataset_id"] for row in rows if row["dry_run"]] == []
@@ -87,12 +99,12 @@ def assert_store_has_one_final_decision_each(result: ChaosResult) -> None:
 
 def assert_no_stuck_or_held(result: ChaosResult) -> None:
     held = [(row["id"], row["holds"], row["last_hold_cause"]) for row in result.store["datasets"] if row["holds"]]
-    assert held == []
+    assert held == [], held
     assert result.store["leases"] == []
 
 
 def assert_work_dir_empty(result: ChaosResult) -> None:
-    assert result.work_files == []
+    assert result.work_files == [], result.work_files[:10]
 
 
 def assert_no_secrets_written(result: ChaosResult) -> None:
@@ -113,6 +125,7 @@ ALL = (
     assert_all_decided,
     assert_one_status_change_each,
     assert_verdicts_match_reference,
+    assert_reasons_match_reference,
     assert_changed_decided_elsewhere,
     assert_superseded_have_new_versions,
     assert_others_left_alone,

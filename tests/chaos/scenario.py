@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gerra_emulator.faults import FaultKind, FaultOptions, FaultRule
-from gerra_emulator.store import CallCounts, Store
+from gerra_emulator.store import REJECTION_REASON_KEY, CallCounts, Store
 from gerra_emulator.testing import EmulatorServer
 from worker.settings import load_settings
 from worker.state import StateStore
@@ -50,6 +50,8 @@ class ChaosResult:
     plan: ChaosPlan
     catalog: ChaosCatalog
     reference: dict[str, str]
+    reference_reasons: dict[str, str]
+    reasons: dict[str, str]
     changed: dict[str, str]
     new_versions: dict[str, str]
     final_status: dict[str, str]
@@ -72,6 +74,10 @@ class ChaosResult:
         """Return the status the reference run gave this dataset, or its parent for a new version."""
         return self.reference[self.new_versions.get(dataset_id, dataset_id)]
 
+    def expected_reason(self, dataset_id: str) -> str | None:
+        """Return the rejection reason the reference run posted for this dataset, or for its parent."""
+        return self.reference_reasons.get(self.new_versions.get(dataset_id, dataset_id))
+
 
 class _TokenRecorder:
     """Wrap `Store.mint_token` to keep every signed-URL token the emulator hands out."""
@@ -88,7 +94,7 @@ class _TokenRecorder:
         return token
 
 
-def chaos_faults(seed: int, changes: dict[str, list[str]]) -> FaultOptions:
+def chaos_faults(seed: int, changes: dict[str, list[str]], dataset_ids: list[str]) -> FaultOptions:
     """Return every fault at a high rate, plus the given status changes after the first get.
 
     Request faults are random (seeded). Download and lost-response faults
@@ -113,14 +119,23 @@ def chaos_faults(seed: int, changes: dict[str, list[str]]) -> FaultOptions:
             FaultRule(kind=FaultKind.DOWNLOAD_CUT, every=4),
             FaultRule(kind=FaultKind.DOWNLOAD_SHORT, every=4),
             FaultRule(kind=FaultKind.DOWNLOAD_LONG, every=4),
-            # The emulator flips the same bytes on every corrupt download, and
-            # two identical corrupt downloads are what a corrupt delivery looks
-            # like. A gate at concurrency 1 downloads one archive at a time, so
-            # with every third download corrupt, the second download that
-            # confirms a rejection is never corrupt in the same bytes.
-            FaultRule(kind=FaultKind.DOWNLOAD_CORRUPT, every=3),
+            *_corruption_rules(dataset_ids),
         ],
     )
+
+
+def _corruption_rules(dataset_ids: list[str]) -> list[FaultRule]:
+    """Corrupt at most one download request of each dataset, at random.
+
+    The emulator flips the same bytes on every corrupt download, and two
+    identical corrupt downloads are what a corrupt delivery looks like: the
+    gate rightly rejects it. A limit of one per dataset keeps transit
+    corruption from ever looking like that.
+    """
+    return [
+        FaultRule(kind=FaultKind.DOWNLOAD_CORRUPT, rate=0.5, dataset_ids=frozenset({dataset_id}), limit=1)
+        for dataset_id in dataset_ids
+    ]
 
 
 def choose_changes(catalog: ChaosCatalog, reference: dict[str, str], per_kind: int, rng: random.Random) -> dict[str, list[str]]:
@@ -138,8 +153,8 @@ def choose_changes(catalog: ChaosCatalog, reference: dict[str, str], per_kind: i
     return {"supersede": chosen[:per_kind], "discard": chosen[per_kind:], "accept": accept}
 
 
-def reference_run(catalog: ChaosCatalog, root: Path) -> dict[str, str]:
-    """Gate the catalog once without faults, in this process; return each pending dataset's status."""
+def reference_run(catalog: ChaosCatalog, root: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """Gate the catalog once without faults, in this process; return each pending dataset's status and reasons."""
     from worker.runner import run_once
 
     with EmulatorServer(catalog.path) as server:
@@ -148,7 +163,12 @@ def reference_run(catalog: ChaosCatalog, root: Path) -> dict[str, str]:
             work_dir=root / "work", state_dir=root / "state", max_retries=1, retry_max_wait_s=0.2, concurrency=2,
         )
         run_once(settings)
-        return {dataset_id: server.store.dataset(dataset_id)["status"] for dataset_id in catalog.pending_ids()}
+        datasets = [server.store.dataset(dataset_id) for dataset_id in catalog.pending_ids()]
+    return {d.id: d.status for d in datasets}, _rejection_reasons(datasets)
+
+
+def _rejection_reasons(datasets: list[Any]) -> dict[str, str]:
+    return {d.id: d.metadata[REJECTION_REASON_KEY] for d in datasets if REJECTION_REASON_KEY in d.metadata}
 
 
 def run_chaos(plan: ChaosPlan, root: Path, log: Callable[[str], None] = print) -> ChaosResult:
@@ -162,11 +182,11 @@ def run_chaos(plan: ChaosPlan, root: Path, log: Callable[[str], None] = print) -
     timings["build"] = time.monotonic() - started
 
     started = time.monotonic()
-    reference = reference_run(catalog, root / "reference")
+    reference, reference_reasons = reference_run(catalog, root / "reference")
     timings["reference"] = time.monotonic() - started
 
     changes = choose_changes(catalog, reference, plan.changes_per_kind, rng)
-    faults = chaos_faults(plan.seed, changes)
+    faults = chaos_faults(plan.seed, changes, catalog.pending_ids())
     gate_root = root / "gate"
     with EmulatorServer(catalog.path) as server:
         server.store.set_faults(faults)
@@ -200,6 +220,7 @@ def run_chaos(plan: ChaosPlan, root: Path, log: Callable[[str], None] = print) -
         datasets = server.store.datasets()
         new_versions = {d.id: d.iteration.parent_dataset_id for d in datasets if d.iteration.parent_dataset_id}
         final_status = {d.id: d.status for d in datasets}
+        reasons = _rejection_reasons(datasets)
         calls = server.store.calls
         tokens = set(recorder.tokens)
 
@@ -212,7 +233,8 @@ def run_chaos(plan: ChaosPlan, root: Path, log: Callable[[str], None] = print) -
     log(f"chaos seed {plan.seed}: timings {json.dumps({k: round(v, 1) for k, v in timings.items()})}, "
         f"{kills} kills while running, {final_runs} final runs, faults fired {json.dumps(fired)}")
     return ChaosResult(
-        plan=plan, catalog=catalog, reference=reference, changed=changed,
+        plan=plan, catalog=catalog, reference=reference, reference_reasons=reference_reasons, reasons=reasons,
+        changed=changed,
         new_versions={new: parent for new, parent in new_versions.items() if parent is not None},
         final_status=final_status, initial_status=initial_status, calls=calls, store=exported,
         work_files=sorted((gate_root / "work").rglob("*")) if (gate_root / "work").exists() else [],

@@ -52,6 +52,10 @@ def test_verdicts_match_reference(small_chaos: ChaosResult) -> None:
     invariants.assert_verdicts_match_reference(small_chaos)
 
 
+def test_reasons_match_reference(small_chaos: ChaosResult) -> None:
+    invariants.assert_reasons_match_reference(small_chaos)
+
+
 def test_changed_decided_elsewhere(small_chaos: ChaosResult) -> None:
     invariants.assert_changed_decided_elsewhere(small_chaos)
 
