@@ -25,6 +25,7 @@ def assert_faults_fired(result: ChaosResult) -> None:
                  "download_cut", "download_short", "download_long", "download_corrupt"):
         assert result.faults_fired.get(kind, 0) > 0, (kind, result.faults_fired)
     assert result.kills_while_running >= 1, "no gate process was still running when it was killed"
+    assert result.url_refreshes >= 1, "no download met an expired signed URL"
 
 
 def assert_all_decided(result: ChaosResult) -> None:

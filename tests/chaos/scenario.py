@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -63,6 +64,7 @@ class ChaosResult:
     tokens: set[str]
     faults_fired: dict[str, int]
     kills_while_running: int
+    url_refreshes: int
     final_runs: int
     timings_s: dict[str, float] = field(default_factory=dict)
 
@@ -77,6 +79,34 @@ class ChaosResult:
     def expected_reason(self, dataset_id: str) -> str | None:
         """Return the rejection reason the reference run posted for this dataset, or for its parent."""
         return self.reference_reasons.get(self.new_versions.get(dataset_id, dataset_id))
+
+
+class _FastClock:
+    """Advance the emulator's clock by the URL lifetime every second, in a background thread.
+
+    Signed URLs then expire about one second (real time) after they are
+    issued, so retried downloads meet expired URLs, as slow real downloads do
+    with a 5 s lifetime.
+    """
+
+    def __init__(self, store: Store, step_s: float, every_s: float = 1.0) -> None:
+        self._store = store
+        self._step_s = step_s
+        self._every_s = every_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="fast-clock", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every_s):
+            self._store.advance_clock(self._step_s)
+
+    def __enter__(self) -> _FastClock:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 class _TokenRecorder:
@@ -114,7 +144,9 @@ def chaos_faults(seed: int, changes: dict[str, list[str]], dataset_ids: list[str
         discard_after_get=changes["discard"],
         accept_after_get=changes["accept"],
         rules=[
-            FaultRule(kind=FaultKind.LOST_RESPONSE, every=2),
+            # The first decision always loses its response, later ones often.
+            FaultRule(kind=FaultKind.LOST_RESPONSE, limit=1),
+            FaultRule(kind=FaultKind.LOST_RESPONSE, every=3),
             FaultRule(kind=FaultKind.LOST_RESPONSE, rate=0.3, status=504),
             FaultRule(kind=FaultKind.DOWNLOAD_CUT, every=4),
             FaultRule(kind=FaultKind.DOWNLOAD_SHORT, every=4),
@@ -133,7 +165,7 @@ def _corruption_rules(dataset_ids: list[str]) -> list[FaultRule]:
     corruption from ever looking like that.
     """
     return [
-        FaultRule(kind=FaultKind.DOWNLOAD_CORRUPT, rate=0.5, dataset_ids=frozenset({dataset_id}), limit=1)
+        FaultRule(kind=FaultKind.DOWNLOAD_CORRUPT, rate=0.3, dataset_ids=frozenset({dataset_id}), limit=1)
         for dataset_id in dataset_ids
     ]
 
@@ -199,8 +231,10 @@ def run_chaos(plan: ChaosPlan, root: Path, log: Callable[[str], None] = print) -
         logs = gate_root / "logs"
 
         started = time.monotonic()
-        kills = _kill_rounds(server, env, logs, plan, rng)
+        with _FastClock(server.store, faults.url_lifetime_s):
+            kills = _kill_rounds(server, env, logs, plan, rng)
         timings["kill_rounds"] = time.monotonic() - started
+        url_refreshes = _count_events(logs, "download_url_refreshed")
         fired = server.store.fault_engine.fired_counts()
 
         # Faults off, but the status changes stay armed: a dataset whose first
@@ -231,7 +265,8 @@ def run_chaos(plan: ChaosPlan, root: Path, log: Callable[[str], None] = print) -
         store.close()
     changed = {dataset_id: AFTER_GET_STATUS[kind] for kind, ids in changes.items() for dataset_id in ids}
     log(f"chaos seed {plan.seed}: timings {json.dumps({k: round(v, 1) for k, v in timings.items()})}, "
-        f"{kills} kills while running, {final_runs} final runs, faults fired {json.dumps(fired)}")
+        f"{kills} kills while running, {url_refreshes} expired URLs refreshed, {final_runs} final runs, "
+        f"faults fired {json.dumps(fired)}")
     return ChaosResult(
         plan=plan, catalog=catalog, reference=reference, reference_reasons=reference_reasons, reasons=reasons,
         changed=changed,
@@ -239,7 +274,7 @@ def run_chaos(plan: ChaosPlan, root: Path, log: Callable[[str], None] = print) -
         final_status=final_status, initial_status=initial_status, calls=calls, store=exported,
         work_files=sorted((gate_root / "work").rglob("*")) if (gate_root / "work").exists() else [],
         texts=_texts(gate_root, exported), tokens=tokens, faults_fired=fired,
-        kills_while_running=kills, final_runs=final_runs, timings_s=timings,
+        kills_while_running=kills, url_refreshes=url_refreshes, final_runs=final_runs, timings_s=timings,
     )
 
 
@@ -297,6 +332,12 @@ def _unfinished(server: EmulatorServer, gate_root: Path) -> list[str]:
     finally:
         store.close()
     return [dataset.id for dataset in ours] + in_flight
+
+
+def _count_events(log_dir: Path, event: str) -> int:
+    """Count the JSON log lines of one event in every gate log under `log_dir`."""
+    marker = f'"event": "{event}"'
+    return sum(path.read_text(errors="replace").count(marker) for path in log_dir.glob("*.log"))
 
 
 def _texts(gate_root: Path, exported: dict[str, Any]) -> dict[str, str]:
