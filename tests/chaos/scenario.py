@@ -76,10 +76,6 @@ class ChaosResult:
         """Return the status the reference run gave this dataset, or its parent for a new version."""
         return self.reference[self.new_versions.get(dataset_id, dataset_id)]
 
-    def expected_reason(self, dataset_id: str) -> str | None:
-        """Return the rejection reason the reference run posted for this dataset, or for its parent."""
-        return self.reference_reasons.get(self.new_versions.get(dataset_id, dataset_id))
-
 
 class _FastClock:
     """Advance the emulator's clock by the URL lifetime every second, in a background thread.
