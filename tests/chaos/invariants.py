@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from .deliveries import API_KEY
 from .scenario import ChaosResult
 
 FINAL_POST_STATES = {"posted", "already_ours", "decided_elsewhere"}
 VERDICT_STATUS = {"accept": "accepted", "reject": "rejected"}
+MAC_LENGTH = 64  # hex digits of an HMAC-SHA256
+HEX_RUN = re.compile(r"[0-9a-f]{%d,}" % MAC_LENGTH)
 
 
 def gated_ids(result: ChaosResult) -> list[str]:
@@ -112,15 +116,27 @@ def assert_work_dir_empty(result: ChaosResult) -> None:
 
 
 def assert_no_secrets_written(result: ChaosResult) -> None:
-    assert len(result.tokens) > 0
+    # A token is <base64 claims>.<hex MAC>, and only the MAC is secret: where
+    # no MAC appears, no whole token does either. Matching the text's runs of
+    # hex digits against the set of MACs keeps this fast for thousands of tokens.
+    macs = {token.rpartition(".")[2] for token in result.tokens}
+    assert len(macs) > 0
     assert any(name.endswith(".log") for name in result.texts)
     for name, text in result.texts.items():
         assert API_KEY not in text, f"the API key appears in {name}"
-        leaked = [token for token in result.tokens if token in text]
-        assert leaked == [], f"{len(leaked)} signed-URL tokens appear in {name}"
-        # Every token has the form <claims>.<MAC>: the MAC alone is the secret part.
-        macs = [token.rpartition(".")[2] for token in result.tokens if token.rpartition(".")[2] in text]
-        assert macs == [], f"{len(macs)} signed-URL MACs appear in {name}"
+        leaked = leaked_macs(text, macs)
+        assert leaked == set(), f"{len(leaked)} signed-URL tokens appear in {name}"
+
+
+def leaked_macs(text: str, macs: set[str]) -> set[str]:
+    """Return the MACs of `macs` that appear in `text`."""
+    leaked: set[str] = set()
+    for run in HEX_RUN.findall(text):
+        if len(run) == MAC_LENGTH:
+            leaked.update({run} & macs)
+        else:
+            leaked.update(mac for mac in macs if mac in run)
+    return leaked
 
 
 ALL = (

@@ -84,6 +84,13 @@ def test_no_secrets_written(small_chaos: ChaosResult) -> None:
     invariants.assert_no_secrets_written(small_chaos)
 
 
+def test_leaked_macs_found() -> None:
+    mac, other = "a" * 64, "0123456789abcdef" * 4
+    assert invariants.leaked_macs(f"GET /x?token=eyJk.{mac} 400", {mac, other}) == {mac}
+    assert invariants.leaked_macs(f"ff{other}00", {mac, other}) == {other}
+    assert invariants.leaked_macs("sha256 " + "d" * 64, {mac, other}) == set()
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(3600)
 def test_full_chaos(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
