@@ -27,7 +27,7 @@ from worker.gerra.errors import AuthenticationError, ForbiddenError, GerraError,
 from worker.gerra.models import Dataset, DatasetStatus
 from worker.progress import check_progress, download_progress
 from worker.reason import build_reason
-from worker.reports.html_report import try_write_html_report
+from worker.reports.html_report import html_path_for, try_write_html_report
 from worker.reports.json_report import GateRecord, write_json_report
 from worker.rules.loader import RuleSet
 from worker.settings import Settings
@@ -240,9 +240,9 @@ class Gate:
         report_path = write_json_report(record, self.settings.reports_path)
         html_path = try_write_html_report(record, report_path, self.rule_set)
         outcome = self._decide(details, evaluation, reason, download.sha256, report_path)
-        if outcome.verdict == "reject" and outcome.action in ("rejected", "dry_run"):
+        if outcome.verdict == "reject" and outcome.action == "dry_run":
             notice = rejection_payload(details.id, details.name, details.data_type, reason,
-                                       str(html_path or report_path), self.settings.dry_run)
+                                       str(html_path or report_path), dry_run=True)
             send_notice(self.settings.webhook_url, notice)
         outcome.timings_s = timings
         outcome.archive_sha256 = download.sha256
@@ -336,7 +336,18 @@ class Gate:
                                cause=f"status is {outcome.observed_status}")
         action = "accepted" if decision.verdict == "accept" else "rejected"
         log.info("dataset_decided", dataset_id=decision.dataset_id, verdict=decision.verdict, post=outcome.kind)
+        if action == "rejected":
+            # Sent here rather than after the checks, so a rejection that a later
+            # run posts for a killed process is announced too.
+            self._notify_rejection(decision, report)
         return GateOutcome(decision.dataset_id, action, decision.verdict, decision.reason, report)
+
+    def _notify_rejection(self, decision: Decision, report: Path | None) -> None:
+        html = html_path_for(report) if report is not None else None
+        link = html if html is not None and html.is_file() else report
+        notice = rejection_payload(decision.dataset_id, decision.name, decision.data_type, decision.reason,
+                                   str(link) if link else None, dry_run=False)
+        send_notice(self.settings.webhook_url, notice)
 
     def _hold(self, dataset_id: str, attempt: int, cause: str) -> GateOutcome:
         previous = self.store.hold_state(dataset_id).holds

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from gerra_emulator.testing import ControlClient
 from worker.runner import run_once
 from worker.settings import load_settings
+from worker.state import Decision, StateStore, utc_now
 
 from .builders import builtin_rules, jump_dataset, recording, write_dataset
 from .receiver import Receiver
@@ -69,3 +71,32 @@ def test_run_sends_notices(emulator, catalog: Path, tmp_path: Path, monkeypatch:
     assert stuck["dataset_id"] == NO_SUITE
     assert "no rule suite applies" in stuck["reason"]
     assert outcomes[ACCEPTED].report_path.with_suffix(".html").is_file()
+
+
+def test_later_run_notifies_rejection(
+    emulator, catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process killed after recording a rejection leaves the notice to the run that posts it."""
+    server = emulator(catalog)
+    monkeypatch.setenv("GERRA_API_KEY", API_KEY)
+    with Receiver() as receiver:
+        settings = load_settings(api_url=server.base_url, rules_dir=builtin_rules(tmp_path / "rules"),
+                                 work_dir=tmp_path / "work", state_dir=tmp_path / "state", webhook_url=receiver.url,
+                                 max_hold_attempts=1, max_retries=1, retry_max_wait_s=0.2)
+        store = StateStore(settings.state_db)
+        store.record_intent(Decision(
+            REJECTED, "Sort screws", "episode", "reject", "timestamp-step: episode 1 jumps 6 frames", 1, "ab" * 32,
+            "digest", "0.1.0", None, utc_now(), "intent", None, None, False,
+        ))
+        store.close()
+        summary = run_once(settings)
+        bodies = receiver.wait_for(2)
+
+    assert summary.counts() == {"accepted": 1, "held": 1}
+    control = ControlClient(server.base_url)
+    assert control.dataset(REJECTED)["status"] == "rejected"
+    control.close()
+    rejected = [body for body in bodies if body["event"] == "dataset_rejected"]
+    assert [body["dataset_id"] for body in rejected] == [REJECTED]
+    assert rejected[0]["reason"] == "timestamp-step: episode 1 jumps 6 frames"
+    assert rejected[0]["report_path"] is None
