@@ -29,8 +29,8 @@ EXIT_USAGE = 2
 EXIT_NOT_CHECKED = 3
 
 ConfigOption = Annotated[Optional[Path], typer.Option("--config", envvar="GERRA_CONFIG", help="TOML settings file.")]
-RulesOption = Annotated[Optional[Path], typer.Option("--rules", help="Folder of rule suite YAML files [env GERRA_RULES_DIR].")]
-StateOption = Annotated[Optional[Path], typer.Option("--state-dir", help="Folder of the state database and reports [env GERRA_STATE_DIR].")]
+RulesOption = Annotated[Optional[Path], typer.Option("--rules", help="Folder of rule suite YAML files (env GERRA_RULES_DIR).")]
+StateOption = Annotated[Optional[Path], typer.Option("--state-dir", help="Folder of the state database and reports (env GERRA_STATE_DIR).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 
 
@@ -65,11 +65,11 @@ def _load_rules(path: Path):  # type: ignore[no-untyped-def]
 def run(
     once: Annotated[bool, typer.Option("--once", help="Gate every pending dataset once and exit (for cron).")] = False,
     dry_run: Annotated[Optional[bool], typer.Option("--dry-run", help="Decide and report, but post nothing.")] = None,
-    api_url: Annotated[Optional[str], typer.Option("--api-url", help="Gerra API base URL [env GERRA_API_URL].")] = None,
+    api_url: Annotated[Optional[str], typer.Option("--api-url", help="Gerra API base URL (env GERRA_API_URL).")] = None,
     rules: RulesOption = None,
-    work_dir: Annotated[Optional[Path], typer.Option("--work-dir", help="Folder for downloads [env GERRA_WORK_DIR].")] = None,
+    work_dir: Annotated[Optional[Path], typer.Option("--work-dir", help="Folder for downloads (env GERRA_WORK_DIR).")] = None,
     state_dir: StateOption = None,
-    interval: Annotated[Optional[float], typer.Option("--interval", help="Seconds between runs of the daemon [env GERRA_POLL_INTERVAL_S].")] = None,
+    interval: Annotated[Optional[float], typer.Option("--interval", help="Seconds between runs of the daemon (env GERRA_POLL_INTERVAL_S).")] = None,
     concurrency: Annotated[Optional[int], typer.Option("--concurrency", help="Datasets gated at once.")] = None,
     config: ConfigOption = None,
 ) -> None:
@@ -147,7 +147,7 @@ def check(
 
 
 @rules_app.command("lint")
-def rules_lint(path: Annotated[Optional[Path], typer.Argument(help="A rule file or folder [default: rules].")] = None) -> None:
+def rules_lint(path: Annotated[Optional[Path], typer.Argument(help="A rule file or folder (default: rules).")] = None) -> None:
     """Validate rule files and print each error with file, line and column."""
     from worker.rules.lint import lint_paths
 
