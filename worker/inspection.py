@@ -25,6 +25,7 @@ from worker.archive.source import ArchiveError, open_source
 from worker.checks.context import DatasetInfo
 from worker.checks.results import CheckResult, Status
 from worker.evaluate import evaluate, evaluate_unopenable, most_specific
+from worker.log import LogSetup, apply_setup, current_setup
 from worker.rules.loader import RuleSet
 from worker.verdict import Evaluation, decide
 
@@ -92,11 +93,14 @@ def _collect_report_data(source: Any, cache: dict[str, Any], evaluation: Evaluat
         return {}
 
 
-def _child(connection: Connection, request: InspectionRequest) -> None:
+def _child(connection: Connection, request: InspectionRequest, log_setup: LogSetup | None) -> None:
     # The parent decides when to stop; a Ctrl-C or SIGTERM sent to the whole
     # process group must not kill the inspection halfway.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # A fork-server child starts with structlog's defaults (every level, to
+    # stdout, no redaction), so it repeats the parent's set-up first.
+    apply_setup(log_setup)
     try:
         connection.send(("ok", inspect_archive(request)))
     except BaseException as error:  # noqa: BLE001 - reported to the parent, which holds
@@ -115,7 +119,7 @@ def inspect_in_child(request: InspectionRequest, hard_timeout_s: float) -> Inspe
     """Run `inspect_archive` in a child process; kill it after `hard_timeout_s` seconds."""
     context = _context()
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(sender, request), name="gate-inspection", daemon=True)
+    process = context.Process(target=_child, args=(sender, request, current_setup()), name="gate-inspection", daemon=True)
     started = time.monotonic()
     process.start()
     sender.close()

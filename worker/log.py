@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -17,6 +18,18 @@ import structlog
 _TOKEN_PATTERN = re.compile(r"(?i)([?&](?:token|signature|x-amz-signature|sig)=)[^&\s'\"]+")
 _KEY_PATTERN = re.compile(r"gerra_[A-Za-z0-9]{8,}")
 _secrets: set[str] = set()
+
+
+@dataclass(frozen=True)
+class LogSetup:
+    """The logging set-up of a process, which a child process repeats so its events read the same."""
+
+    level: str
+    log_format: str
+    secrets: frozenset[str]
+
+
+_setup: LogSetup | None = None
 
 
 def register_secret(value: str | None) -> None:
@@ -55,7 +68,9 @@ def configure_logging(level: str = "INFO", log_format: str = "auto") -> None:
     `log_format` is ``json``, ``console`` or ``auto`` (console on a terminal,
     JSON otherwise).
     """
+    global _setup
     use_json = log_format == "json" or (log_format == "auto" and not sys.stderr.isatty())
+    _setup = LogSetup(level, "json" if use_json else "console", frozenset())
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
@@ -87,3 +102,19 @@ def configure_logging(level: str = "INFO", log_format: str = "auto") -> None:
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+
+def current_setup() -> LogSetup | None:
+    """Return this process's logging set-up and secrets, or None when `configure_logging` was never called."""
+    if _setup is None:
+        return None
+    return LogSetup(_setup.level, _setup.log_format, frozenset(_secrets))
+
+
+def apply_setup(setup: LogSetup | None) -> None:
+    """Apply a parent's logging set-up in a child process. With None, nothing changes."""
+    if setup is None:
+        return
+    for secret in setup.secrets:
+        register_secret(secret)
+    configure_logging(setup.level, setup.log_format)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -65,3 +68,17 @@ def test_killed_child_holds(real_datasets_dir: Path, tmp_path: Path) -> None:
     killer.join()
     assert inspection.evaluation.verdict is Verdict.HOLD
     assert "died" in (inspection.evaluation.hold_cause or "")
+
+
+def test_child_logs_like_parent(real_datasets_dir: Path, tmp_path: Path) -> None:
+    """The child's events go to stderr in the parent's format and level, so `check --json` prints clean JSON."""
+    env = {**os.environ, "GERRA_LOG_FORMAT": "json", "GERRA_LOG_LEVEL": "INFO", "GX_ANALYTICS_ENABLED": "false"}
+    args = [sys.executable, "-m", "worker", "check", str(real_datasets_dir / "new-test-lfs-stubs.zip"),
+            "--data-type", "episode", "--rules", str(REPO_ROOT / "rules"), "--json"]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=240, env=env, cwd=tmp_path)
+
+    assert json.loads(done.stdout)["verdict"] == "reject"
+    events = [json.loads(line) for line in done.stderr.splitlines()]
+    # archive_opened is logged only inside the child process.
+    assert "archive_opened" in {event["event"] for event in events}
+    assert {event["level"] for event in events} <= {"info", "warning", "error"}
