@@ -44,6 +44,20 @@ AGGREGATE_STATISTICS = {
 }
 
 
+# Row-wise expectations that compare rows with each other. Run on a batch of
+# several members or episodes, they would compare rows across units, so the
+# runner validates them one unit at a time, and on scope `all` only when every
+# member fits in one batch.
+RELATIONAL_EXPECTATIONS = frozenset(
+    {
+        "expect_column_values_to_be_unique",
+        "expect_compound_columns_to_be_unique",
+        "expect_column_values_to_be_increasing",
+        "expect_column_values_to_be_decreasing",
+    }
+)
+
+
 # Expectations on a table's column names. Batches hold only the columns that
 # rules read, plus row address columns, so these run once per distinct member
 # schema on an empty DataFrame with that member's columns.
@@ -99,6 +113,11 @@ class PlannedExpectation:
     def build(self) -> Expectation:
         """Create a fresh expectation for one batch; a suite takes ownership of what it is given."""
         return _construct(self.expectation_class, {**self.kwargs, "meta": {"plan_key": self.key}})
+
+    @property
+    def relational(self) -> bool:
+        """Return whether the expectation compares rows with each other, so it must see whole units."""
+        return self.expectation_type in RELATIONAL_EXPECTATIONS
 
     @property
     def row_condition(self) -> str | None:

@@ -182,7 +182,7 @@ def bounds_success(planned: PlannedExpectation, value: Any) -> bool:
 
 def _whole_outcome(tally: Tally) -> Outcome | None:
     planned = tally.planned
-    if planned.kind is Kind.MAP:
+    if planned.kind is Kind.MAP and not (planned.relational and tally.batches > 1):
         checked = tally.element_count - tally.missing_count if tally.counts_missing else tally.element_count
         unexpected = tally.unexpected_count
         first = tally.examples[0] if tally.examples else None

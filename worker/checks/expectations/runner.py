@@ -11,12 +11,10 @@ expectation and batch. When a per-member or per-episode rule needs every
 failing row and the cap cut the list short, that one expectation runs again
 on the batch with a list as long as its failing count.
 
-Batching has two consequences for rule authors. Expectations that compare
-rows with each other (``expect_column_values_to_be_unique``,
-``..._to_be_increasing``) see one batch at a time, so they miss duplicates
-in different batches and flag the first row of each member after the first.
-Use the derived ``$frame_index_step`` or ``$index_step`` columns for
-ordering checks instead.
+Expectations that compare rows with each other (``plan.RELATIONAL_EXPECTATIONS``)
+run one member or episode at a time on rules with scope ``member`` or
+``episode`` (see `relational`). On scope ``all`` they need every member in
+one batch, and report an error when the members span several batches.
 
 Expectations on column names (``expect_table_columns_to_match_set`` and the
 others in `plan.SCHEMA_EXPECTATIONS`) run once per distinct member schema on
@@ -40,6 +38,7 @@ from worker.checks.expectations import gx
 from worker.checks.expectations.batching import DEFAULT_MEMORY_BUDGET, Batch, UnreadableMember, iter_batches
 from worker.checks.expectations.columns import ResolvedColumn, TableShape, feature_element_names
 from worker.checks.expectations.plan import Kind, PlannedExpectation, RulePlan, plan_rule
+from worker.checks.expectations.relational import validate_per_unit
 from worker.checks.expectations.results import RuleEvidence, rule_results
 from worker.checks.expectations.tables import TableReadError, read_schema
 from worker.checks.expectations.tally import Tally
@@ -138,9 +137,15 @@ def _run_batches(
     reference_types: dict[str, Any],
 ) -> None:
     every = [p for plan in plans for p in plan.expectations]
-    planned = [p for p in every if p.kind is not Kind.SCHEMA]
     schema_checks = SchemaChecks([p for p in every if p.kind is Kind.SCHEMA], tallies)
-    columns = _unique_columns(planned)
+    per_unit: dict[str, list[PlannedExpectation]] = {}
+    for p in every:
+        scope = tallies[p.key].scope
+        if p.relational and scope != "all":
+            per_unit.setdefault(scope, []).append(p)
+    split = {p.key for group in per_unit.values() for p in group}
+    planned = [p for p in every if p.kind is not Kind.SCHEMA and p.key not in split]
+    columns = _unique_columns([p for p in every if p.kind is not Kind.SCHEMA])
     for item in iter_batches(ctx.source, members, columns, options.memory_budget_bytes, reference_types):
         if isinstance(item, UnreadableMember):
             for plan in plans:
@@ -149,9 +154,16 @@ def _run_batches(
         _check_deadline(ctx)
         started = time.monotonic()
         schema_checks.add(item)
-        if not planned:
+        if not planned and not per_unit:
             continue
         _record_missing_columns(item, plans, evidence)
+        for scope, group in per_unit.items():
+            leaders, sharing = _deduplicate(group)
+            for leader_key, merged in validate_per_unit(item, scope, leaders).items():
+                for key in sharing[leader_key]:
+                    tallies[key].add(item, merged, merged.rows())
+        if not planned:
+            continue
         leaders, sharing = _deduplicate(planned)
         outcome = gx.validate(item.frame, [p.build() for p in leaders], options.index_cap)
         covered = set()
