@@ -48,13 +48,17 @@ def catalog(tmp_path: Path) -> Path:
     return path
 
 
+def _settings(api_url: str, webhook_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    return load_settings(api_url=api_url, rules_dir=builtin_rules(tmp_path / "rules"), work_dir=tmp_path / "work",
+                         state_dir=tmp_path / "state", webhook_url=webhook_url, max_hold_attempts=1, max_retries=1,
+                         retry_max_wait_s=0.2)
+
+
 def test_run_sends_notices(emulator, catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     server = emulator(catalog)
     monkeypatch.setenv("GERRA_API_KEY", API_KEY)
     with Receiver() as receiver:
-        settings = load_settings(api_url=server.base_url, rules_dir=builtin_rules(tmp_path / "rules"),
-                                 work_dir=tmp_path / "work", state_dir=tmp_path / "state", webhook_url=receiver.url,
-                                 max_hold_attempts=1, max_retries=1, retry_max_wait_s=0.2)
+        settings = _settings(server.base_url, receiver.url, tmp_path)
         summary = run_once(settings)
         bodies = receiver.wait_for(2)
 
@@ -80,9 +84,7 @@ def test_later_run_notifies_rejection(
     server = emulator(catalog)
     monkeypatch.setenv("GERRA_API_KEY", API_KEY)
     with Receiver() as receiver:
-        settings = load_settings(api_url=server.base_url, rules_dir=builtin_rules(tmp_path / "rules"),
-                                 work_dir=tmp_path / "work", state_dir=tmp_path / "state", webhook_url=receiver.url,
-                                 max_hold_attempts=1, max_retries=1, retry_max_wait_s=0.2)
+        settings = _settings(server.base_url, receiver.url, tmp_path)
         store = StateStore(settings.state_db)
         store.record_intent(Decision(
             REJECTED, "Sort screws", "episode", "reject", "timestamp-step: episode 1 jumps 6 frames", 1, "ab" * 32,
