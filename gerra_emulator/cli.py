@@ -100,7 +100,9 @@ def _add_fault_arguments(parser: argparse.ArgumentParser) -> None:
             options["metavar"] = _metavar(name)
             if typing.get_origin(core) is typing.Literal:
                 options["choices"] = list(typing.get_args(core))
-                options["metavar"] = "{" + ",".join(options["choices"]) + "}"
+                options["metavar"] = "{" + ",".join(str(choice) for choice in options["choices"]) + "}"
+                if all(isinstance(choice, int) for choice in options["choices"]):
+                    options["type"] = int
             elif isinstance(core, type) and issubclass(core, enum.Enum):
                 options["choices"] = [member.value for member in core]
             else:

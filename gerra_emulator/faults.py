@@ -54,6 +54,7 @@ class FaultKind(enum.StrEnum):
     RATE_LIMIT = "rate_limit"
     DELAY = "delay"
     DROP_CONNECTION = "drop_connection"
+    GATEWAY_REFUSAL = "gateway_refusal"
     LOST_RESPONSE = "lost_response"
     DOWNLOAD_CUT = "download_cut"
     DOWNLOAD_SHORT = "download_short"
@@ -67,7 +68,7 @@ ALL_ENDPOINTS = frozenset(Endpoint)
 DECISION_ENDPOINTS = frozenset({Endpoint.ACCEPT, Endpoint.REJECT})
 DOWNLOAD_ENDPOINTS = frozenset({Endpoint.DOWNLOAD})
 
-REQUEST_KINDS = (FaultKind.RATE_LIMIT, FaultKind.HTTP_ERROR, FaultKind.DROP_CONNECTION)
+REQUEST_KINDS = (FaultKind.RATE_LIMIT, FaultKind.HTTP_ERROR, FaultKind.DROP_CONNECTION, FaultKind.GATEWAY_REFUSAL)
 WIRE_KINDS = (FaultKind.DOWNLOAD_CUT, FaultKind.DOWNLOAD_SHORT, FaultKind.DOWNLOAD_LONG)
 OBJECT_KINDS = (FaultKind.DOWNLOAD_TRUNCATED, FaultKind.DOWNLOAD_PADDED, FaultKind.DOWNLOAD_CORRUPT)
 
@@ -76,6 +77,7 @@ KIND_ENDPOINTS: dict[FaultKind, frozenset[Endpoint]] = {
     FaultKind.RATE_LIMIT: ALL_ENDPOINTS,
     FaultKind.DELAY: ALL_ENDPOINTS,
     FaultKind.DROP_CONNECTION: ALL_ENDPOINTS,
+    FaultKind.GATEWAY_REFUSAL: ALL_ENDPOINTS,
     FaultKind.LOST_RESPONSE: DECISION_ENDPOINTS,
     **{kind: DOWNLOAD_ENDPOINTS for kind in (*WIRE_KINDS, *OBJECT_KINDS)},
 }
@@ -101,7 +103,8 @@ class FaultRule(BaseModel):
         DEFAULT_ERROR_STATUSES, min_length=1, description="http_error: statuses chosen from at random."
     )
     status: int | None = Field(
-        None, description="lost_response: 502 or 504 as the response status; None closes the connection instead."
+        None, description="lost_response: 502 or 504 as the response status; None closes the connection instead. "
+        "gateway_refusal: 403 or 404 (403 when None)."
     )
     retry_after_s: int = Field(DEFAULT_RETRY_AFTER_S, ge=0, description="Retry-After of a 429 response, in seconds.")
     delay_s: float = Field(DEFAULT_DELAY_S, ge=0, description="Delay before handling the request, in seconds.")
@@ -124,6 +127,8 @@ class FaultRule(BaseModel):
             )
         if self.kind is FaultKind.LOST_RESPONSE and self.status not in (None, 502, 504):
             raise ValueError(f"lost_response status {self.status} must be 502, 504 or null (drop the connection)")
+        if self.kind is FaultKind.GATEWAY_REFUSAL and self.status not in (None, 403, 404):
+            raise ValueError(f"gateway_refusal status {self.status} must be 403, 404 or null (403)")
         return self
 
     def applies_to(self, endpoint: Endpoint, dataset_id: str | None) -> bool:
@@ -173,6 +178,11 @@ class FaultOptions(BaseModel):
     drop_rate: Rate = Field(
         0.0, description="Fraction (0-1) of requests whose connection is closed without any response."
     )
+    gateway_refusal_rate: Rate = Field(
+        0.0, description="Fraction (0-1) of requests that a proxy in front of the API refuses with an HTML "
+        "--gateway-refusal-status page; the request never reaches the API."
+    )
+    gateway_refusal_status: Literal[403, 404] = Field(403, description="Status of a gateway refusal: 403 or 404.")
     lost_response_rate: Rate = Field(
         0.0, description="Fraction (0-1) of successful accept/reject calls that change the status but lose the response."
     )
@@ -249,6 +259,8 @@ class FaultOptions(BaseModel):
             add(FaultKind.HTTP_ERROR, self.error_rate, statuses=tuple(self.error_status))
         if self.drop_rate:
             add(FaultKind.DROP_CONNECTION, self.drop_rate)
+        if self.gateway_refusal_rate:
+            add(FaultKind.GATEWAY_REFUSAL, self.gateway_refusal_rate, status=self.gateway_refusal_status)
         if self.delay_rate:
             add(FaultKind.DELAY, self.delay_rate, delay_s=self.delay_s)
         if self.lost_response_rate:
@@ -343,6 +355,8 @@ class FaultEngine:
         if rule.kind is FaultKind.HTTP_ERROR:
             with self._lock:
                 status = self._rng.choice(rule.statuses)
+        elif rule.kind is FaultKind.GATEWAY_REFUSAL:
+            status = rule.status or 403
         return RequestFault(rule.kind, status, rule.retry_after_s)
 
     def lost_response(self, endpoint: Endpoint, dataset_id: str | None) -> FaultRule | None:

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import structlog
-from starlette.responses import JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse
 
 from gerra_emulator.catalog import UUID_RE
 from gerra_emulator.faults import Endpoint, FaultKind, RequestFault
@@ -124,6 +124,12 @@ async def _respond_with_fault(fault: RequestFault, scope: Scope, receive: Any, s
             {"detail": "Rate limit exceeded"}, status_code=429, headers={"Retry-After": str(fault.retry_after_s)}
         )
         await response(scope, receive, send)
+        return
+    if fault.kind is FaultKind.GATEWAY_REFUSAL:
+        # What a proxy or web application firewall sends: its own HTML page, not the API's JSON.
+        status = fault.status or 403
+        page = f"<html><head><title>{status} {reason_phrase(status)}</title></head><body>gateway</body></html>"
+        await HTMLResponse(page, status_code=status)(scope, receive, send)
         return
     await _error_response(fault.status or 500)(scope, receive, send)
 

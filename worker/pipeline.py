@@ -31,7 +31,8 @@ from worker.reports.html_report import html_path_for, try_write_html_report
 from worker.reports.json_report import GateRecord, write_json_report
 from worker.rules.loader import RuleSet
 from worker.settings import Settings
-from worker.state import Decision, StateStore, utc_now
+from worker.lease import LeaseKeeper
+from worker.state import Decision, LeaseLostError, StateStore, utc_now
 from worker.verdict import Evaluation, Verdict
 from worker.webhook import rejection_payload, send_notice, stuck_payload
 
@@ -79,6 +80,8 @@ class Gate:
         self.client = client
         self.store = store
         self.rule_set = rule_set
+        # Recorded decisions this run already tried to post: one try per run, so the hold count is a count of runs.
+        self.posted_this_run: set[str] = set()
 
     # Entry point
 
@@ -91,19 +94,33 @@ class Gate:
             log.info("dataset_busy_elsewhere", dataset_id=dataset_id)
             return GateOutcome(dataset_id, "skipped", cause="another gate process is working on it")
         try:
-            existing = self.store.decision(dataset_id)
-            if existing is not None and not existing.dry_run:
-                if existing.is_final:
-                    return GateOutcome(dataset_id, "skipped", existing.verdict, cause="already decided")
-                if existing.post_state == "intent" and not self.settings.dry_run:
-                    return self._finish_recorded(existing)
-
-            hold = self.store.hold_state(dataset_id)
-            if hold.next_attempt_at > time.time():
-                return GateOutcome(dataset_id, "skipped", cause="waiting before the next attempt after a hold")
-            return self._attempt(summary)
+            with LeaseKeeper(self.store, dataset_id, self.settings.lease_s):
+                return self._gate_leased(summary)
         finally:
             self.store.release_lease(dataset_id)
+
+    def _gate_leased(self, summary: Dataset) -> GateOutcome:
+        dataset_id = summary.id
+        existing = self.store.decision(dataset_id)
+        if existing is not None and not existing.dry_run:
+            if existing.post_state == "decided_elsewhere":
+                # Listed as pending again: the reviewer who decided it, or Gerra, moved it back.
+                log.info("dataset_pending_again", dataset_id=dataset_id, previous_status=existing.observed_status)
+                self.store.reopen(dataset_id)
+            elif existing.is_final:
+                return GateOutcome(dataset_id, "skipped", existing.verdict, cause="already decided")
+            elif self.settings.dry_run:
+                return GateOutcome(dataset_id, "skipped", existing.verdict,
+                                   cause="a recorded decision waits for a run that is not a dry run to post it")
+            else:
+                return self._finish_recorded(existing)
+
+        if self._waiting_after_hold(dataset_id):
+            return GateOutcome(dataset_id, "skipped", cause="waiting before the next attempt after a hold")
+        return self._attempt(summary)
+
+    def _waiting_after_hold(self, dataset_id: str) -> bool:
+        return self.store.hold_state(dataset_id).next_attempt_at > time.time()
 
     def finish_recorded(self, decision: Decision) -> GateOutcome:
         """Post a decision that an earlier process recorded, unless another live process has leased the dataset."""
@@ -121,14 +138,22 @@ class Gate:
             self.store.release_lease(dataset_id)
 
     def _finish_recorded(self, decision: Decision) -> GateOutcome:
+        dataset_id = decision.dataset_id
+        if dataset_id in self.posted_this_run:
+            return GateOutcome(dataset_id, "skipped", cause="its recorded decision was tried earlier in this run")
+        if self._waiting_after_hold(dataset_id):
+            return GateOutcome(dataset_id, "skipped", cause="waiting before the next attempt after a hold")
+        self.posted_this_run.add(dataset_id)
         try:
             return self.finish_post(decision, may_have_been_sent=True)
         except AuthenticationError:
             raise
         except GerraError as error:
             # The decision stays recorded as an intent; a later run posts it.
-            log.warning("in_flight_post_failed", dataset_id=decision.dataset_id, error=str(error))
-            return GateOutcome(decision.dataset_id, "held", "hold", cause=f"{type(error).__name__}: {error}")
+            log.warning("in_flight_post_failed", dataset_id=dataset_id, error=str(error))
+            metrics.HOLDS.labels(type(error).__name__).inc()
+            cause = f"posting the recorded {decision.verdict} failed: {type(error).__name__}: {error}"
+            return self._record_hold(dataset_id, decision.name, cause)
 
     def close_if_decided_elsewhere(self, dataset_id: str) -> None:
         """Record an undecided dataset that someone else moved to a final status, so it stops counting as held."""
@@ -138,7 +163,15 @@ class Gate:
             existing = self.store.decision(dataset_id)
             if existing is not None and not existing.dry_run:
                 return
-            details = self.client.get_dataset(dataset_id)
+            try:
+                details = self.client.get_dataset(dataset_id)
+            except (NotFoundError, ForbiddenError) as error:
+                # Deleted, or moved to another organisation: no run can decide it.
+                status = "not_found" if isinstance(error, NotFoundError) else "forbidden"
+                self.store.record_decided_elsewhere(dataset_id, None, None, status)
+                self.store.clear_holds(dataset_id)
+                log.info("dataset_not_pending", dataset_id=dataset_id, status=status)
+                return
             if details.status not in FINAL_STATUSES:
                 return
             self.store.record_decided_elsewhere(dataset_id, details.name, details.data_type, str(details.status))
@@ -161,6 +194,11 @@ class Gate:
         except AuthenticationError:
             self.store.finish_attempt(attempt, "aborted", "API key rejected (401)", None)
             raise
+        except LeaseLostError as error:
+            # The process that took the lease gates the dataset; nothing of ours was posted.
+            log.warning("dataset_lease_lost", dataset_id=dataset_id, error=str(error))
+            self.store.finish_attempt(attempt, "skipped", str(error), None)
+            outcome = GateOutcome(dataset_id, "skipped", cause=str(error))
         except (HoldError, GerraError, OSError) as error:
             metrics.HOLDS.labels(type(error).__name__).inc()
             outcome = self._hold(dataset_id, attempt, f"{type(error).__name__}: {error}")
@@ -209,7 +247,8 @@ class Gate:
         log.info("archive_downloaded", dataset_id=dataset_id, bytes=download.size, sha256=download.sha256,
                  elapsed_s=round(timings["download"], 3))
 
-        self.store.acquire_lease(dataset_id, self.settings.lease_s)  # renew before the long step
+        if not self.store.acquire_lease(dataset_id, self.settings.lease_s):
+            raise LeaseLostError(f"another process took the lease on dataset {dataset_id} during the download")
         tick = time.monotonic()
         inspection = self._check(download.path, info, work_dir, iterations)
         evaluation = inspection.evaluation
@@ -302,7 +341,7 @@ class Gate:
             decided_at=utc_now(), post_state="intent", posted_at=None, observed_status=None,
             dry_run=self.settings.dry_run,
         )
-        self.store.record_intent(decision)
+        self.store.record_intent(decision, under_lease=True)
         if self.settings.dry_run:
             log.info("dry_run_decision", dataset_id=details.id, verdict=verdict, reason=reason)
             return GateOutcome(details.id, "dry_run", verdict, reason, report_path)
@@ -350,12 +389,16 @@ class Gate:
         send_notice(self.settings.webhook_url, notice)
 
     def _hold(self, dataset_id: str, attempt: int, cause: str) -> GateOutcome:
+        self.store.finish_attempt(attempt, "held", cause, None)
+        return self._record_hold(dataset_id, None, cause)
+
+    def _record_hold(self, dataset_id: str, name: str | None, cause: str) -> GateOutcome:
+        """Record a hold with exponential backoff, and send the stuck notice when it is the last allowed."""
         previous = self.store.hold_state(dataset_id).holds
         backoff = min(self.settings.hold_backoff_s * (2**previous), self.settings.hold_backoff_max_s)
         state = self.store.record_hold(dataset_id, cause, backoff, self.settings.max_hold_attempts)
-        self.store.finish_attempt(attempt, "held", cause, None)
         if state.stuck and state.holds == self.settings.max_hold_attempts:
-            send_notice(self.settings.webhook_url, stuck_payload(dataset_id, None, state.holds, cause))
+            send_notice(self.settings.webhook_url, stuck_payload(dataset_id, name, state.holds, cause))
         event = log.error if state.stuck else log.warning
         event("dataset_held", dataset_id=dataset_id, cause=cause, holds=state.holds, stuck=state.stuck,
               retry_in_s=round(backoff, 1))

@@ -6,6 +6,7 @@ import shutil
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -60,16 +61,17 @@ def run_once(settings: Settings, stop: threading.Event | None = None, rule_set: 
         _clean_work_dir(settings, store)
         with make_client(settings) as client:
             gate = Gate(settings, client, store, rule_set)
-            _finish_in_flight(gate, store, settings)
+            summary.outcomes.extend(_finish_in_flight(gate, store, settings))
             pending = client.list_pending(page_size=settings.page_size)
             summary.pending = len(pending)
             _close_vanished(gate, store, {dataset.id for dataset in pending})
             log.info("run_started", pending=len(pending), rules_digest=rule_set.digest[:12], dry_run=settings.dry_run)
 
             def gate_one(dataset):  # type: ignore[no-untyped-def]
-                if stop.is_set():
+                if stop.is_set() or dataset.id in gate.posted_this_run:
+                    # A dataset whose recorded decision was just posted or held is counted once.
                     return None
-                return gate.gate(dataset)
+                return _guarded(dataset.id, lambda: gate.gate(dataset))
 
             with ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="gate") as pool:
                 for outcome in pool.map(gate_one, pending):
@@ -103,12 +105,29 @@ def _clean_work_dir(settings: Settings, store: StateStore) -> None:
             entry.unlink(missing_ok=True)
 
 
-def _finish_in_flight(gate: Gate, store: StateStore, settings: Settings) -> None:
-    """Post or reconcile decisions that a previous process recorded but did not post."""
+def _finish_in_flight(gate: Gate, store: StateStore, settings: Settings) -> list[GateOutcome]:
+    """Post or reconcile decisions that a previous process recorded but did not post; return what happened."""
     if settings.dry_run:
-        return
+        return []
+    outcomes = []
     for decision in store.pending_intents():
-        gate.finish_recorded(decision)
+        outcome = _guarded(decision.dataset_id, lambda decision=decision: gate.finish_recorded(decision))
+        if outcome.action == "skipped":
+            continue
+        metrics.DATASETS.labels(outcome.action, decision.data_type or "unknown").inc()
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _guarded(dataset_id: str, step: Callable[[], GateOutcome]) -> GateOutcome:
+    """Run one dataset's step so that a failure outside its attempt (the state store, say) spares the others."""
+    try:
+        return step()
+    except AuthenticationError:
+        raise
+    except Exception as error:  # noqa: BLE001 - one dataset must not end the run for all the others
+        log.exception("dataset_step_failed", dataset_id=dataset_id)
+        return GateOutcome(dataset_id, "held", "hold", cause=f"internal error {type(error).__name__}: {error}")
 
 
 def _close_vanished(gate: Gate, store: StateStore, pending_ids: set[str]) -> None:

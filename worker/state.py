@@ -110,13 +110,18 @@ class HoldState:
     last_hold_cause: str | None
 
 
+class LeaseLostError(RuntimeError):
+    """Another process took the dataset's lease, so this process must not record a decision for it."""
+
+
 class StateStore:
     """Durable record of the gate's work, safe to share between processes."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        pid = os.getpid()
+        self.owner = f"{socket.gethostname()}:{pid}:{_process_start(pid) or 0}:{uuid.uuid4().hex[:8]}"
         self._db = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
         # One connection is shared by the run's worker threads; the lock keeps
@@ -211,9 +216,18 @@ class StateStore:
 
     # Decisions
 
-    def record_intent(self, decision: Decision) -> None:
-        """Write a decision before posting it; a final decision is never overwritten."""
+    def record_intent(self, decision: Decision, *, under_lease: bool = False) -> None:
+        """Write a decision before posting it; a final decision is never overwritten.
+
+        With `under_lease`, raise `LeaseLostError` unless this process still
+        holds the dataset's lease, checked in the same transaction.
+        """
         with self._transaction() as db:
+            if under_lease:
+                lease = db.execute("SELECT owner, expires_at FROM leases WHERE dataset_id=?",
+                                   (decision.dataset_id,)).fetchone()
+                if lease is None or lease["owner"] != self.owner or lease["expires_at"] <= time.time():
+                    raise LeaseLostError(f"the lease on dataset {decision.dataset_id} expired or passed to another process")
             row = db.execute("SELECT post_state, dry_run FROM decisions WHERE dataset_id=?", (decision.dataset_id,)).fetchone()
             if row is not None and row["post_state"] in FINAL_POST_STATES and not row["dry_run"]:
                 raise RuntimeError(f"dataset {decision.dataset_id} already has a final decision")
@@ -242,6 +256,11 @@ class StateStore:
             Decision(dataset_id, name, data_type, "none", None, 0, None, None, None, None, utc_now(),
                      "decided_elsewhere", utc_now(), status, False)
         )
+
+    def reopen(self, dataset_id: str) -> None:
+        """Forget that someone else decided a dataset, because it is pending again; our own posts are kept."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM decisions WHERE dataset_id=? AND post_state='decided_elsewhere'", (dataset_id,))
 
     def decision(self, dataset_id: str) -> Decision | None:
         rows = self._query("SELECT * FROM decisions WHERE dataset_id=?", (dataset_id,))
@@ -315,9 +334,13 @@ class StateStore:
 
 
 def _owner_alive(owner: str) -> bool:
-    """Tell whether a lease owner ("host:pid:nonce") may still be running."""
-    host, _, rest = owner.partition(":")
-    pid_text = rest.partition(":")[0]
+    """Tell whether a lease owner ("host:pid:start:nonce", or "host:pid:nonce" before) may still be running.
+
+    A restarted container often gets the same host name and PID (1, say), so
+    a PID is only the same process when its start time matches too.
+    """
+    parts = owner.split(":")
+    host, pid_text = parts[0], parts[1] if len(parts) > 1 else ""
     if host != socket.gethostname() or not pid_text.isdigit():
         return True
     try:
@@ -326,7 +349,20 @@ def _owner_alive(owner: str) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    recorded = parts[2] if len(parts) == 4 else "0"
+    current = _process_start(int(pid_text))
+    return recorded == "0" or current is None or str(current) == recorded
+
+
+def _process_start(pid: int) -> int | None:
+    """Return the process's start time in clock ticks after boot, from /proc; None where /proc is missing."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name in parentheses may contain spaces, so fields are counted after it.
+    fields = stat.rpartition(")")[2].split()
+    return int(fields[19]) if len(fields) > 19 else None
 
 
 def _decision_from_row(row: sqlite3.Row) -> Decision:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gerra_emulator.faults import FaultKind, FaultOptions, FaultRule
+from gerra_emulator.faults import Endpoint, FaultKind, FaultOptions, FaultRule
 from gerra_emulator.store import REJECTION_REASON_KEY, CallCounts, Store
 from gerra_emulator.testing import EmulatorServer
 from worker.settings import load_settings
@@ -144,6 +144,9 @@ def chaos_faults(seed: int, changes: dict[str, list[str]], dataset_ids: list[str
             FaultRule(kind=FaultKind.LOST_RESPONSE, limit=1),
             FaultRule(kind=FaultKind.LOST_RESPONSE, every=3),
             FaultRule(kind=FaultKind.LOST_RESPONSE, rate=0.3, status=504),
+            # A proxy in front of the API refuses some decisions with its own 403 page.
+            FaultRule(kind=FaultKind.GATEWAY_REFUSAL, every=5,
+                      endpoints=frozenset({Endpoint.ACCEPT, Endpoint.REJECT})),
             FaultRule(kind=FaultKind.DOWNLOAD_CUT, every=4),
             FaultRule(kind=FaultKind.DOWNLOAD_SHORT, every=4),
             FaultRule(kind=FaultKind.DOWNLOAD_LONG, every=4),

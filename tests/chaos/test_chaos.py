@@ -27,7 +27,7 @@ def small_chaos(tmp_path_factory: pytest.TempPathFactory) -> ChaosResult:
                 patch.delenv(name)
         patch.setenv("GX_ANALYTICS_ENABLED", "false")
         plan = ChaosPlan(
-            pending=12, kill_rounds=2, seed=SMALL_SEED, min_requests_before_kill=40, max_requests_before_kill=70
+            pending=12, kill_rounds=2, seed=SMALL_SEED, min_requests_before_kill=70, max_requests_before_kill=100
         )
         return run_chaos(plan, tmp_path_factory.mktemp("chaos"))
 

@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from worker.archive.errors import ArchiveError, UnreadableTable
 from worker.archive.json_lines import DEFAULT_MAX_JSON_DEPTH, check_json_lines
 from worker.archive.source import DatasetSource, FileRegion
+from worker.faults import gate_side
 
 DEFAULT_BATCH_ROWS = 65_536
 # Bytes pyarrow parses at a time from CSV and JSON Lines. A JSON line longer
@@ -178,6 +179,8 @@ def _decoding(name: str) -> Iterator[None]:
     except ArchiveError:
         raise
     except pa.ArrowException as error:
+        if gate_side(error):
+            raise
         raise UnreadableTable(name, _reason(error)) from error
     except UnicodeDecodeError as error:
         # pyarrow decodes column names and paths lazily, so invalid UTF-8 in

@@ -24,7 +24,15 @@ from typing import TYPE_CHECKING, Literal
 
 import structlog
 
-from worker.gerra.errors import GerraTransportError, NotPendingError, ServerError, redact
+from worker.gerra.errors import (
+    DecisionNotApplied,
+    ForbiddenError,
+    GerraTransportError,
+    NotFoundError,
+    NotPendingError,
+    ServerError,
+    redact,
+)
 from worker.gerra.models import Dataset, DatasetStatus, StatusChange
 
 if TYPE_CHECKING:
@@ -75,7 +83,9 @@ def post_decision(
     decision and may have posted it before it stopped: a status that matches
     the decision then counts as ``already_ours`` for accept too. Raises
     `GerraTransportError` or `ServerError` when the outcome stays unknown
-    after the client's retry budget, and passes 401/403/404 errors through.
+    after the client's retry budget, and `DecisionNotApplied` when the post
+    returned 403 or 404 but the dataset is still pending. Passes 401 through,
+    and 403 or 404 when reading the dataset back returns the same.
     """
     if decision not in _TARGET_STATUS:
         raise ValueError(f"decision must be 'accept' or 'reject', got {decision!r}")
@@ -132,6 +142,16 @@ class _Poster:
             if current.is_pending:
                 # Gerra moved it back to pending between our call and the read.
                 raise _StillPending(error) from error
+            return self._classify(current)
+        except (NotFoundError, ForbiddenError) as error:
+            # The response may come from a proxy rather than Gerra, so the
+            # dataset is read back. A 403 or 404 there too propagates: it is gone.
+            current = self.client.get_dataset(self.dataset_id)
+            if current.is_pending:
+                raise DecisionNotApplied(
+                    f"{self.decision} of dataset {self.dataset_id} returned HTTP {error.status_code}, "
+                    "but the dataset is still pending; the decision stays recorded and is posted on a later run"
+                ) from error
             return self._classify(current)
         except (ServerError, GerraTransportError) as error:
             if isinstance(error, GerraTransportError) and not error.may_have_reached_server:

@@ -121,6 +121,14 @@ class NotPendingError(GerraAPIError):
     hint = "Someone else decided it or Gerra changed its status, so read it back"
 
 
+class DecisionNotApplied(GerraError):
+    """accept or reject returned 403 or 404, yet the dataset is still ours and pending.
+
+    A proxy or gateway in front of Gerra can send that response, so the decision
+    stays recorded and is posted again on a later run.
+    """
+
+
 class InvalidRequestError(GerraAPIError):
     """422 validation failure, or another 3xx/4xx that means our request was wrong."""
 

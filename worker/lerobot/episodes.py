@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from worker.archive.source import ArchiveError
+from worker.faults import gate_side
 from worker.lerobot.layout import LeRobotLayout, is_lfs_pointer
 
 EPISODES_JSONL = "meta/episodes.jsonl"
@@ -159,6 +160,8 @@ def read_episodes_parquet(data: bytes, member: str) -> list[EpisodeRecord]:
         parquet = pq.ParquetFile(pa.BufferReader(data))
         table = parquet.read(columns=_v3_columns(parquet.schema_arrow))
     except (pa.ArrowException, OSError, ValueError) as error:
+        if gate_side(error):
+            raise
         raise EpisodesError(f"{member} is not a readable Parquet file: {error}") from error
     return records_from_v3_table(table, member)
 
@@ -232,4 +235,6 @@ def read_task_count(source: Any, layout: LeRobotLayout) -> tuple[str, int] | Non
     try:
         return member, pq.ParquetFile(pa.BufferReader(data)).metadata.num_rows
     except (pa.ArrowException, OSError) as error:
+        if gate_side(error):
+            raise
         raise EpisodesError(f"{member} is not a readable Parquet file: {error}") from error

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from worker.archive.source import ArchiveError
+from worker.faults import gate_side
 from worker.lerobot.layout import LeRobotLayout, is_lfs_pointer
 
 _CACHE_KEY = "lerobot.frames"
@@ -179,6 +180,8 @@ def open_parquet(source: Any, member: str) -> pq.ParquetFile:
     try:
         return pq.ParquetFile(handle)
     except (pa.ArrowException, OSError) as error:
+        if gate_side(error):
+            raise
         # pyarrow reports a bad footer as ArrowInvalid or as OSError; on an
         # in-memory buffer neither can be a disk fault.
         raise UnreadableParquet(f"it is not a readable Parquet file ({error})") from error
@@ -199,6 +202,8 @@ def _read_member(frames: FrameData, source: Any, member: str, columns: list[str]
         frames.unreadable[member] = f"the archive member cannot be read ({error})"
         return
     except pa.ArrowException as error:
+        if gate_side(error):
+            raise
         frames.unreadable[member] = f"its row groups cannot be decoded ({error})"
         return
     frames.schemas[member] = schema

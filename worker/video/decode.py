@@ -9,6 +9,7 @@ from typing import Literal
 
 import av.error
 
+from worker.faults import gate_side
 from worker.video.probe import VideoOpenError, describe_error, first_video_stream, open_container
 
 # "packets" reads every compressed packet but decodes none: it proves the
@@ -65,6 +66,8 @@ def decode_video(path: Path, *, mode: DecodeMode = "full", time_budget_s: float 
                 if time_budget_s is not None and time.monotonic() - started > time_budget_s:
                     return DecodeReport(mode, frames, packets, False, True, None, _since(started), last_time_s)
         except (av.error.FFmpegError, EOFError) as error:
+            if gate_side(error):
+                raise
             return DecodeReport(mode, frames, packets, False, False, describe_error(error), _since(started), last_time_s)
     return DecodeReport(mode, frames, packets, True, False, None, _since(started), last_time_s)
 
@@ -92,5 +95,7 @@ def frame_times(path: Path, *, decoded: bool = False) -> list[float]:
             else:
                 times = [packet.pts * time_base for packet in container.demux(stream) if packet.pts is not None and packet.size]
         except (av.error.FFmpegError, EOFError) as error:
+            if gate_side(error):
+                raise
             raise VideoOpenError(f"cannot read frame times: {describe_error(error)}") from error
     return sorted(times)

@@ -15,6 +15,8 @@ from typing import Literal
 import av
 import av.error
 
+from worker.faults import gate_side
+
 # Container or decoder names that name the same codec as a LeRobot
 # `video.codec` value or a rule argument would.
 CODEC_ALIASES = {
@@ -71,6 +73,8 @@ def open_container(path: Path) -> av.container.InputContainer:
     try:
         return av.open(str(path), mode="r")
     except (av.error.FFmpegError, OSError) as error:
+        if gate_side(error):
+            raise
         raise VideoOpenError(f"FFmpeg cannot parse the container: {describe_error(error)}") from error
 
 
@@ -129,6 +133,8 @@ def _decoded_count(container: av.container.InputContainer, stream: av.video.stre
     try:
         return sum(1 for _ in container.decode(stream))
     except (av.error.FFmpegError, EOFError) as error:
+        if gate_side(error):
+            raise
         raise VideoOpenError(f"decoding failed: {describe_error(error)}") from error
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import av.error
 import numpy as np
 
+from worker.faults import gate_side
 from worker.video.probe import describe_error, first_video_stream, open_container, probe_video
 
 DEFAULT_MAX_FRAMES = 240
@@ -80,6 +81,8 @@ def sample_frames(
                     complete = False
                     break
         except (av.error.FFmpegError, EOFError) as decode_error:
+            if gate_side(decode_error):
+                raise
             error = describe_error(decode_error)
             complete = False
     return collector.result(len(starts_s), probe.fps, complete, error, time.monotonic() - started)
