@@ -94,7 +94,7 @@ def test_later_run_notifies_rejection(
         summary = run_once(settings)
         bodies = receiver.wait_for(2)
 
-    assert summary.counts() == {"accepted": 1, "held": 1}
+    assert summary.counts() == {"rejected": 1, "accepted": 1, "held": 1}
     control = ControlClient(server.base_url)
     assert control.dataset(REJECTED)["status"] == "rejected"
     control.close()
