@@ -83,18 +83,23 @@ def decide(suites: Sequence[Any], results: list[CheckResult]) -> Evaluation:
                 f"suite {suite.suite} has {len(warnings)} failed warnings, allowed at most {max_warnings}"
             )
 
+    idle_cause = None
     for suite in suites:
         ran = [r for r in results if r.suite == suite.suite and r.status in (Status.PASSED, Status.FAILED)]
         if ran:
             continue
         action = _policy_value(suite, "on_no_checks", "hold")
-        if action == "hold":
-            cause = f"suite {suite.suite} ran no check on this dataset (every rule was skipped or disabled)"
-            return Evaluation(Verdict.HOLD, results, refs, hold_cause=cause)
+        if action == "hold" and idle_cause is None:
+            idle_cause = f"suite {suite.suite} ran no check on this dataset (every rule was skipped or disabled)"
         if action == "reject":
             policy_failures.append(f"suite {suite.suite} ran no check on this dataset")
 
     evaluation = Evaluation(Verdict.ACCEPT, results, refs, policy_failures=policy_failures)
-    if evaluation.blocking_failures or policy_failures:
+    if evaluation.blocking_failures:
+        # A failed error-severity check rejects whatever a suite that ran nothing would have found.
+        evaluation.verdict = Verdict.REJECT
+    elif idle_cause is not None:
+        return Evaluation(Verdict.HOLD, results, refs, hold_cause=idle_cause)
+    elif policy_failures:
         evaluation.verdict = Verdict.REJECT
     return evaluation

@@ -70,3 +70,27 @@ def test_suite_with_only_skipped_checks_holds() -> None:
 def test_on_no_checks_accept_policy() -> None:
     evaluation = decide([_Suite(policy=_Policy(on_no_checks="accept"))], [_result(Status.SKIPPED)])
     assert evaluation.verdict is Verdict.ACCEPT
+
+
+def test_failure_beats_idle_suite() -> None:
+    """One suite's failed check rejects even when another suite ran nothing."""
+    evaluation = decide([_Suite(), _Suite(suite="other")], [_result(Status.FAILED)])
+    assert evaluation.verdict is Verdict.REJECT
+
+
+def test_idle_suite_holds_passing() -> None:
+    evaluation = decide([_Suite(), _Suite(suite="other")], [_result(Status.PASSED)])
+    assert evaluation.verdict is Verdict.HOLD
+    assert "suite other ran no check" in (evaluation.hold_cause or "")
+
+
+def test_unopenable_rejects_two_suites() -> None:
+    from worker.evaluate import evaluate_unopenable
+
+    class _RuleSet:
+        def select(self, dataset):
+            return [_Suite(), _Suite(suite="other")]
+
+    evaluation = evaluate_unopenable(None, _RuleSet(), ValueError("truncated central directory"))
+    assert evaluation.verdict is Verdict.REJECT
+    assert evaluation.failures[0].message == "archive cannot be opened: truncated central directory"

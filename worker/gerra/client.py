@@ -134,12 +134,12 @@ class GerraClient:
             log.debug("gerra_page_listed", offset=offset, count=len(page.datasets), total=page.total)
             if len(page.datasets) < page_size:
                 return list(found.values())
-            if len(found) == known:
-                # A full page of known datasets means the server ignored `offset`,
-                # so paging on would never end.
+            offset += len(page.datasets)
+            if len(found) == known and (page.total is None or offset >= page.total):
+                # A full page of known datasets can mean the server ignores `offset`,
+                # so without a `total` to walk up to, paging on might never end.
                 log.warning("gerra_paging_stalled", offset=offset, page_size=page_size)
                 return list(found.values())
-            offset += len(page.datasets)
 
     def list_pending(
         self,
