@@ -48,3 +48,14 @@ def test_pair_nulls_per_episode(make_context):
     assert failing[0]["unexpected"] == whole.failed_count
     assert whole.total_count == 6
     assert np.isclose(whole.observed, 100.0 * whole.failed_count / 6)
+
+
+def test_unknown_condition_column_errors(make_context):
+    """A row_condition naming a missing column cannot run, so the rule errors (a hold), never passes on 0 rows."""
+    ctx = make_context({member_name(0): episode_table(0, 5), member_name(1): episode_table(1, 4)})
+    for scope in ("all", "episode"):
+        rules = suite(rule("expect_column_values_to_not_be_null", scope=scope, column="timestamp",
+                           row_condition="nosuchcol == 3", condition_parser="pandas"))
+        [result] = run_suites([rules], ctx)
+        assert result.status is Status.ERROR, scope
+        assert "nosuchcol" in result.message

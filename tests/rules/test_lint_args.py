@@ -77,6 +77,18 @@ def test_row_condition_with_parser(lint_text):
     assert lint_text(expectation_rule("expect_column_values_to_not_be_null", args)) == []
 
 
+def test_row_condition_bad_syntax(lint_text):
+    args = "{column: timestamp, row_condition: 'frame_index >>> 10', condition_parser: pandas}"
+    errors = lint_text(expectation_rule("expect_column_values_to_not_be_null", args))
+    assert located(errors) == [(6, 46, "expectation-args")]
+    assert "'frame_index >>> 10' is not a valid pandas query" in errors[0].message
+
+
+def test_row_condition_backticks_parse(lint_text):
+    args = "{column: timestamp, row_condition: '`observation.state[0]` > 0 and frame_index > 1', condition_parser: pandas}"
+    assert lint_text(expectation_rule("expect_column_values_to_not_be_null", args)) == []
+
+
 def test_aggregate_per_episode_supported(lint_text):
     rule = expectation_rule("expect_column_max_to_be_between", "{column: frame_index, max_value: 5000}", "    scope: episode\n")
     assert lint_text(rule) == []

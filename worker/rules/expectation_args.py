@@ -7,7 +7,9 @@ mistyped arguments exactly as great-expectations would when the rule runs.
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 import warnings
 from functools import lru_cache
 from typing import Any
@@ -113,13 +115,32 @@ def _instantiate(cls: type, expectation: str, kwargs: dict[str, Any], allowed: f
 
 
 def _row_condition_issues(kwargs: dict[str, Any]) -> list[Issue]:
-    if isinstance(kwargs.get("row_condition"), str) and kwargs.get("condition_parser") is None:
+    condition = kwargs.get("row_condition")
+    if isinstance(condition, str) and kwargs.get("condition_parser") is None:
         message = (
             "a row_condition needs condition_parser: pandas (pandas query syntax, e.g. 'episode_index > 3') "
             "or condition_parser: great_expectations (e.g. 'col(\"episode_index\") > 3')"
         )
         return [Issue(("args", "row_condition"), message, "expectation-args")]
+    if isinstance(condition, str) and kwargs.get("condition_parser") == "pandas":
+        error = pandas_condition_error(condition)
+        if error is not None:
+            return [Issue(("args", "row_condition"), error, "expectation-args")]
     return []
+
+
+def pandas_condition_error(condition: str) -> str | None:
+    """Return why `condition` is not a pandas query expression, or None when it parses.
+
+    pandas parses a query as a Python expression in which backticks quote
+    column names, so the check replaces each quoted name with a plain one.
+    """
+    plain = re.sub(r"`[^`]*`", "_column", condition)
+    try:
+        ast.parse(plain, mode="eval")
+    except SyntaxError as error:
+        return f"row_condition {condition!r} is not a valid pandas query: {error.msg}; write it like 'frame_index > 10'"
+    return None
 
 
 def lint_scope(expectation: str, scope: str, args: dict[str, Any]) -> list[Issue]:

@@ -78,3 +78,20 @@ def validate(frame: pd.DataFrame, expectations: list[Expectation], partial_count
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
     with string_conditions_allowed():
         return batch.validate(suite, result_format=result_format(partial_count))
+
+
+def raised_exception(result: Any) -> str | None:
+    """Return the message of an exception great-expectations caught while evaluating `result`, else None.
+
+    `exception_info` comes in two shapes: flat (``raised_exception``,
+    ``exception_message``) when the expectation itself failed, and keyed by
+    metric id when a metric failed, for example a row_condition naming a
+    column the table lacks. The second shape still reports success False
+    with an empty result, which would read as "0 of 0 rows".
+    """
+    info = getattr(result, "exception_info", None) or {}
+    entries = [info, *(value for value in info.values() if isinstance(value, dict))]
+    for entry in entries:
+        if entry.get("raised_exception"):
+            return str(entry.get("exception_message") or "great-expectations raised an exception")
+    return None

@@ -34,9 +34,9 @@ class MergedResult:
 
     def add(self, outcome: Any, positions: np.ndarray) -> None:
         """Add one unit's result; `positions` maps the unit's row numbers to the batch's."""
-        info = outcome.exception_info or {}
-        if info.get("raised_exception"):
-            self.exception_info = info
+        error = gx.raised_exception(outcome)
+        if error is not None:
+            self.exception_info = {"raised_exception": True, "exception_message": error}
             return
         data = outcome.result or {}
         self.success = self.success and bool(outcome.success)

@@ -210,9 +210,9 @@ class SchemaChecks:
         outcome = gx.validate(pd.DataFrame(columns=list(names)), [p.build() for p in leaders], 1)
         results: dict[int, tuple[bool, Any]] = {}
         for result in outcome.results:
-            info = result.exception_info or {}
-            if info.get("raised_exception"):
-                raise RuntimeError(f"great-expectations could not evaluate {result.expectation_config.type}: {info.get('exception_message')}")
+            error = gx.raised_exception(result)
+            if error is not None:
+                raise RuntimeError(f"great-expectations could not evaluate {result.expectation_config.type}: {error}")
             observed = (result.result or {}).get("observed_value")
             for key in sharing[result.expectation_config.meta["plan_key"]]:
                 results[key] = (bool(result.success), observed)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from worker.checks.expectations import gx
 from worker.checks.expectations.batching import Batch
 from worker.checks.expectations.plan import Kind, PlannedExpectation
 from worker.checks.expectations.units import row_mask, unit_codes
@@ -97,9 +98,9 @@ class Tally:
     def add(self, batch: Batch, result: Any, failing_rows: np.ndarray | None) -> None:
         """Add one batch's great-expectations result; `failing_rows` lists every failing row when needed."""
         self.batches += 1
-        info = result.exception_info or {}
-        if info.get("raised_exception"):
-            self.ge_errors.append(str(info.get("exception_message") or "great-expectations raised an exception"))
+        error = gx.raised_exception(result)
+        if error is not None:
+            self.ge_errors.append(error)
             return
         data = result.result or {}
         self.batch_outcomes.append((bool(result.success), data.get("observed_value")))
