@@ -19,6 +19,7 @@ from worker.pipeline import Gate, GateOutcome
 from worker.rules.loader import RuleSet, load_rule_set
 from worker.settings import Settings
 from worker.state import StateStore
+from worker.webhook import wait_for_notices
 
 log = structlog.get_logger(__name__)
 
@@ -83,6 +84,7 @@ def run_once(settings: Settings, stop: threading.Event | None = None, rule_set: 
             log.error("dataset_stuck", dataset_id=row["id"], holds=row["holds"], cause=row["last_hold_cause"])
     finally:
         store.close()
+        wait_for_notices()
     summary.elapsed_s = time.monotonic() - started
     metrics.RUN_SECONDS.observe(summary.elapsed_s)
     metrics.LAST_SUCCESS.set_to_current_time()

@@ -11,6 +11,7 @@ secret: logs name only its host.
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -70,14 +71,43 @@ def _shorten(text: str) -> str:
     return text if len(text) <= MAX_REASON_CHARS else text[: MAX_REASON_CHARS - 1] + "…"
 
 
+# Notices still being sent. A one-shot run waits for them before it exits,
+# because the process ends daemon threads without letting them finish.
+_sending: set[threading.Thread] = set()
+_sending_lock = threading.Lock()
+
+
 def send_notice(url: str | None, payload: dict[str, Any], timeout_s: float = TIMEOUT_S) -> threading.Thread | None:
     """POST `payload` to `url` from a daemon thread; return the thread, or None when no URL is set."""
     if not url:
         return None
     register_secret(url)
-    thread = threading.Thread(target=_post, args=(url, payload, timeout_s), name="webhook", daemon=True)
+    thread = threading.Thread(target=_send, args=(url, payload, timeout_s), name="webhook", daemon=True)
+    with _sending_lock:
+        _sending.add(thread)
     thread.start()
     return thread
+
+
+def wait_for_notices(timeout_s: float = TIMEOUT_S + 1) -> int:
+    """Wait up to `timeout_s` in all for notices still being sent; return how many did not finish."""
+    deadline = time.monotonic() + timeout_s
+    with _sending_lock:
+        threads = list(_sending)
+    for thread in threads:
+        thread.join(max(deadline - time.monotonic(), 0))
+    unfinished = sum(thread.is_alive() for thread in threads)
+    if unfinished:
+        log.warning("webhook_unsent", notices=unfinished, waited_s=timeout_s)
+    return unfinished
+
+
+def _send(url: str, payload: dict[str, Any], timeout_s: float) -> None:
+    try:
+        _post(url, payload, timeout_s)
+    finally:
+        with _sending_lock:
+            _sending.discard(threading.current_thread())
 
 
 def _post(url: str, payload: dict[str, Any], timeout_s: float) -> None:

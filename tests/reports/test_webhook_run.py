@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -102,3 +105,23 @@ def test_later_run_notifies_rejection(
     assert [body["dataset_id"] for body in rejected] == [REJECTED]
     assert rejected[0]["reason"] == "timestamp-step: episode 1 jumps 6 frames"
     assert rejected[0]["report_path"] is None
+
+
+def test_one_shot_waits_for_notices(emulator, catalog: Path, tmp_path: Path) -> None:
+    """`run --once` exits only after its notices are answered, even when the receiver is slow."""
+    server = emulator(catalog)
+    with Receiver(delay_s=1.0) as receiver:
+        env = {
+            **{name: value for name, value in os.environ.items() if not name.startswith("GERRA_")},
+            "GERRA_API_URL": server.base_url, "GERRA_API_KEY": API_KEY,
+            "GERRA_RULES_DIR": str(builtin_rules(tmp_path / "rules")), "GERRA_WORK_DIR": str(tmp_path / "work"),
+            "GERRA_STATE_DIR": str(tmp_path / "state"), "GERRA_WEBHOOK_URL": receiver.url,
+            "GERRA_MAX_HOLD_ATTEMPTS": "1", "GERRA_LOG_FORMAT": "json", "GX_ANALYTICS_ENABLED": "false",
+        }
+        done = subprocess.run([sys.executable, "-m", "worker", "run", "--once"], env=env, capture_output=True,
+                              text=True, timeout=120)
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    events = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+    sent = sorted(event["event_type"] for event in events if event["event"] == "webhook_sent")
+    assert sent == ["dataset_rejected", "dataset_stuck"]
