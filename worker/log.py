@@ -46,20 +46,21 @@ def scrub(text: str) -> str:
     return _KEY_PATTERN.sub("gerra_***", text)
 
 
-def _scrub_value(value: Any) -> Any:
+def scrub_value(value: Any) -> Any:
+    """Apply `scrub` to every string in `value`, through dicts, lists and tuples."""
     if isinstance(value, str):
         return scrub(value)
     if isinstance(value, dict):
-        return {k: _scrub_value(v) for k, v in value.items()}
+        return {k: scrub_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return type(value)(_scrub_value(v) for v in value)
+        return type(value)(scrub_value(v) for v in value)
     if isinstance(value, BaseException):
         return scrub(f"{type(value).__name__}: {value}")
     return value
 
 
 def redact_secrets(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
-    return {key: _scrub_value(value) for key, value in event_dict.items()}
+    return {key: scrub_value(value) for key, value in event_dict.items()}
 
 
 def configure_logging(level: str = "INFO", log_format: str = "auto") -> None:

@@ -182,3 +182,16 @@ def test_history_version_count() -> None:
                "iterations": [{"dataset_id": "ds-1", "version": 0, "status": "pending"}]}
     html = render_html_report(_record([], Verdict.ACCEPT, iterations=history, reason=None))
     assert "Group g-1: 1 version, latest 0." in html
+
+
+def test_json_report_masks_tokens(tmp_path) -> None:
+    dataset = {
+        "id": "ds-1", "name": "n", "data_type": "synthetic_pov", "status": "pending",
+        "link": "https://cdn.example/a.zip?X-Amz-Signature=SECRET2",
+        "metadata": {"preview": "https://p.example/q.gif?sig=SECRET3", "note": "see https://x.example/?token=SECRET1"},
+    }
+    path = write_json_report(_record([], Verdict.ACCEPT, dataset=dataset, reason=None), tmp_path)
+    text = path.read_text()
+    for secret in ("SECRET1", "SECRET2", "SECRET3"):
+        assert secret not in text, secret
+    assert "https://p.example/q.gif?sig=***" in text

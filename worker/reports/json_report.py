@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from worker import __version__
+from worker.log import scrub_value
 from worker.verdict import Evaluation
 
 
@@ -70,7 +71,8 @@ def write_json_report(record: GateRecord, reports_dir: Path) -> Path:
     path = folder / f"{stamp}.json"
     partial = path.with_suffix(".json.part")
     with open(partial, "w", encoding="utf-8") as handle:
-        json.dump(json_safe(report_document(record)), handle, indent=2, default=str, allow_nan=False)
+        # Vendor metadata can quote URLs with access tokens too; the report masks them as the logs do.
+        json.dump(json_safe(scrub_value(report_document(record))), handle, indent=2, default=str, allow_nan=False)
         handle.flush()
         os.fsync(handle.fileno())
     partial.replace(path)
