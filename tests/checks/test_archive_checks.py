@@ -78,6 +78,20 @@ def test_required_needs_patterns() -> None:
         spec.args_model(patterns=["a"], pattern="b")
 
 
+def test_any_member_pass(tree, run_check) -> None:
+    result = only(run_check(tree, "archive.any_member", patterns=["**/*.csv", "data/**/*.parquet"]))
+    assert result.status is Status.PASSED
+    assert result.message.endswith("match **/*.csv, data/**/*.parquet")
+
+
+def test_any_member_none(tree, run_check) -> None:
+    result = only(run_check(tree, "archive.any_member", patterns=["**/*.csv", "**/*.jsonl.gz"]))
+    assert result.status is Status.FAILED
+    assert result.message == (
+        "no member matches any of **/*.csv, **/*.jsonl.gz; the delivery holds none of the expected files"
+    )
+
+
 # --- archive.forbidden_members ----------------------------------------------
 
 

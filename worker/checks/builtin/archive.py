@@ -65,6 +65,26 @@ def check_required_members(ctx: Any, args: PatternsArgs) -> list[CheckResult]:
     return [passed(name, f"all {plural(total, 'required pattern')} match a member", failed_count=0, total_count=total)]
 
 
+@register("archive.any_member", args=PatternsArgs)
+def check_any_member(ctx: Any, args: PatternsArgs) -> list[CheckResult]:
+    """Check that at least one member matches one of the globs, for deliveries that may use several formats."""
+    name = "archive.any_member"
+    matching = [m.name for m in ctx.source.members if any(match_glob(m.name, p) for p in args.patterns)]
+    if not matching:
+        return [
+            failed(
+                name,
+                f"no member matches any of {_listed(args.patterns)}; the delivery holds none of the expected files",
+                failed_count=1,
+                total_count=1,
+                expected=args.patterns,
+            )
+        ]
+    verb = "matches" if len(matching) == 1 else "match"
+    return [passed(name, f"{plural(len(matching), 'member')} {verb} {_listed(args.patterns)}", failed_count=0,
+                   total_count=1)]
+
+
 class ForbiddenArgs(_Args):
     patterns: list[str] = Field(
         default_factory=lambda: list(DEFAULT_FORBIDDEN),
