@@ -11,7 +11,7 @@ import pytest
 import structlog
 from typer.testing import CliRunner
 
-from worker.cli import _summary_line, app
+from worker.cli import app
 from worker.daemon import run_daemon
 from worker.runner import RunSummary
 from worker.settings import SettingsError, load_settings
@@ -91,6 +91,8 @@ def test_summary_nothing_pending(emulator, real_catalog: Path, tmp_path: Path) -
 
 
 def test_summary_stopped_early() -> None:
+    from worker.cli import _summary_line
+
     line = _summary_line(RunSummary(pending=3, elapsed_s=1.25), stopped_early=True)
     assert line == (
         "3 pending in 1.2 s; stopped early on SIGTERM or SIGINT, so the next run gates the datasets not started"
