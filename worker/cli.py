@@ -30,8 +30,8 @@ rules_app = typer.Typer(help="Validate rule suites and generate their JSON Schem
 app.add_typer(rules_app, name="rules")
 
 # Exit codes. `check`: 0 accept, 1 reject, 3 could not be checked. `run`: 0 the
-# run completed (holds included), 3 the gate could not complete the run. Every
-# command: 2 usage or configuration error.
+# run completed (held datasets included), 3 the gate could not complete the
+# run. Every command: 2 usage or configuration error.
 EXIT_ACCEPT = 0
 EXIT_REJECT = 1
 EXIT_USAGE = 2
@@ -109,8 +109,8 @@ def run(
     """Gate pending datasets: once, or as a daemon on an interval.
 
     Exit code: 0 the run completed (held datasets included), 2 usage or
-    configuration error, 3 the gate could not complete the run (the Gerra API
-    was unreachable or failed); the next run retries.
+    configuration error, 3 the gate could not complete the run because the
+    Gerra API was unreachable or failed. The next run retries.
     """
     from worker.settings import SettingsError
 

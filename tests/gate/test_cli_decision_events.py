@@ -1,4 +1,4 @@
-"""The decision log event tells a posted decision from one that another party made first."""
+"""The decision log event distinguishes a posted decision from one that another party made first."""
 
 from __future__ import annotations
 

@@ -70,7 +70,7 @@ def test_key_file_with_space(tmp_path: Path) -> None:
     )
 
 
-def test_config_folder_refused(tmp_path: Path) -> None:
+def test_config_folder_rejected(tmp_path: Path) -> None:
     assert _error(load_settings, tmp_path) == (
         f"settings file {tmp_path} is a folder; pass the TOML file itself with --config"
     )
