@@ -5,12 +5,19 @@ from __future__ import annotations
 import json
 import os
 import sys
+from datetime import datetime
+from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from worker import __version__
+from worker.history import parse_since
+
+if TYPE_CHECKING:
+    from worker.rules.loader import RuleSet
+    from worker.settings import Settings
 
 app = typer.Typer(
     name="gerra-gate",
@@ -22,11 +29,20 @@ app = typer.Typer(
 rules_app = typer.Typer(help="Validate rule suites and generate their JSON Schema.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 
-# Exit codes of `check` (and of configuration errors everywhere).
+# Exit codes. `check`: 0 accept, 1 reject, 3 could not be checked. `run`: 0 the
+# run completed (held datasets included), 3 the gate could not complete the
+# run. Every command: 2 usage or configuration error.
 EXIT_ACCEPT = 0
 EXIT_REJECT = 1
 EXIT_USAGE = 2
 EXIT_NOT_CHECKED = 3
+EXIT_RUN_FAILED = 3
+
+# The flag that sets each settings field, so a settings error can name it.
+FLAG_NAMES = {
+    "api_url": "--api-url", "dry_run": "--dry-run", "rules_dir": "--rules", "work_dir": "--work-dir",
+    "state_dir": "--state-dir", "poll_interval_s": "--interval", "concurrency": "--concurrency",
+}
 
 ConfigOption = Annotated[Optional[Path], typer.Option("--config", envvar="GERRA_CONFIG", help="TOML settings file.")]
 RulesOption = Annotated[Optional[Path], typer.Option("--rules", help="Folder of rule suite YAML files (env GERRA_RULES_DIR).")]
@@ -34,12 +50,20 @@ StateOption = Annotated[Optional[Path], typer.Option("--state-dir", help="Folder
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 
 
+class VerdictFilter(str, Enum):
+    """Verdicts stored in the state database; `none` marks a dataset decided elsewhere."""
+
+    accept = "accept"
+    reject = "reject"
+    none = "none"
+
+
 def _settings(config: Path | None, **overrides: Any):  # type: ignore[no-untyped-def]
     from worker.log import configure_logging, register_secret
     from worker.settings import SettingsError, load_settings
 
     try:
-        settings = load_settings(config, **overrides)
+        settings = load_settings(config, flag_names=FLAG_NAMES, **overrides)
     except SettingsError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
@@ -61,6 +85,15 @@ def _load_rules(path: Path):  # type: ignore[no-untyped-def]
         raise typer.Exit(EXIT_USAGE) from None
 
 
+def _make_folder(folder: Path, option: str) -> None:
+    """Create `folder`, or exit 2 naming it and the option that sets it."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        typer.echo(f"error: cannot create folder {folder}: {error.strerror}; pass a usable folder with {option}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
 @app.command()
 def run(
     once: Annotated[bool, typer.Option("--once", help="Gate every pending dataset once and exit (for cron).")] = False,
@@ -73,8 +106,12 @@ def run(
     concurrency: Annotated[Optional[int], typer.Option("--concurrency", help="Datasets gated at once.")] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Gate pending datasets: once, or as a daemon on an interval."""
-    from worker.gerra.errors import AuthenticationError
+    """Gate pending datasets: once, or as a daemon on an interval.
+
+    Exit code: 0 the run completed (held datasets included), 2 usage or
+    configuration error, 3 the gate could not complete the run because the
+    Gerra API was unreachable or failed. The next run retries.
+    """
     from worker.settings import SettingsError
 
     settings = _settings(
@@ -86,17 +123,33 @@ def run(
     except SettingsError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
+    _make_folder(settings.state_dir, "--state-dir or GERRA_STATE_DIR")
+    _make_folder(settings.work_dir, "--work-dir or GERRA_WORK_DIR")
     rule_set = _load_rules(settings.rules_dir)
 
     if not once:
-        from worker.daemon import run_daemon
+        _run_daemon(settings)
+    _run_once(settings, rule_set)
 
+
+def _run_daemon(settings: Settings) -> None:
+    from worker.daemon import run_daemon
+    from worker.settings import SettingsError
+
+    try:
         code = run_daemon(settings)
-        if code:
-            # The grace period ran out: the state store makes an abrupt exit safe.
-            os._exit(code)
-        raise typer.Exit(code)
+    except SettingsError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    if code:
+        # The grace period ran out: the state store makes an abrupt exit safe.
+        os._exit(code)
+    raise typer.Exit(code)
 
+
+def _run_once(settings: Settings, rule_set: RuleSet) -> None:
+    from worker.gerra.errors import AuthenticationError, GerraError
+    from worker.metrics import try_write_textfile
     from worker.runner import run_once
     from worker.shutdown import install_stop_handlers
 
@@ -104,18 +157,28 @@ def run(
     try:
         summary = run_once(settings, stop, rule_set=rule_set)
     except AuthenticationError:
-        typer.echo("error: the Gerra API rejected the API key (401); check GERRA_API_KEY", err=True)
+        typer.echo(f"error: the Gerra API at {settings.api_url} rejected the API key (401); check GERRA_API_KEY",
+                   err=True)
         raise typer.Exit(EXIT_USAGE) from None
+    except GerraError as error:
+        typer.echo(f"error: the run stopped because the Gerra API at {settings.api_url} failed: {error}; "
+                   "the next run retries", err=True)
+        raise typer.Exit(EXIT_RUN_FAILED) from None
     if settings.metrics_textfile is not None:
-        from worker.metrics import write_textfile
+        try_write_textfile(settings.metrics_textfile)
+    typer.echo(_summary_line(summary, stopped_early=stop.is_set()))
 
-        write_textfile(settings.metrics_textfile)
+
+def _summary_line(summary: Any, *, stopped_early: bool) -> str:
+    """Render a run summary, e.g. `3 pending; accepted 2, rejected 1 in 4.2 s`."""
     counts = summary.counts()
-    typer.echo(
-        f"{summary.pending} pending; "
-        + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-        + f" in {summary.elapsed_s:.1f} s"
-    )
+    line = f"{summary.pending} pending"
+    if counts:
+        line += "; " + ", ".join(f"{action} {count}" for action, count in sorted(counts.items()))
+    line += f" in {summary.elapsed_s:.1f} s"
+    if stopped_early:
+        line += "; stopped early on SIGTERM or SIGINT, so the next run gates the datasets not started"
+    return line
 
 
 @app.command()
@@ -125,7 +188,11 @@ def check(
     metadata: Annotated[Optional[list[str]], typer.Option("--metadata", help="Gerra metadata as KEY=VALUE; repeatable.")] = None,
     name: Annotated[Optional[str], typer.Option("--name", help="Dataset name used by suite selection.")] = None,
     rules: RulesOption = None,
-    report_dir: Annotated[Optional[Path], typer.Option("--report-dir", help="Write the JSON report here.")] = None,
+    report_dir: Annotated[Optional[Path], typer.Option(
+        "--report-dir",
+        help="Folder for reports: each check writes its JSON and HTML report and a latest file "
+             "into a subfolder named after the archive or folder.",
+    )] = None,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
@@ -141,6 +208,8 @@ def check(
     except ValueError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
+    if report_dir is not None:
+        _make_folder(report_dir, "--report-dir")
     rule_set = _load_rules(settings.rules_dir)
     code = run_local_check(path, data_type, meta, name, rule_set, settings, report_dir, as_json)
     raise typer.Exit(code)
@@ -173,26 +242,43 @@ def rules_schema(
 
     text = json.dumps(rule_file_json_schema(), indent=2) + "\n"
     if output:
-        output.write_text(text)
+        try:
+            output.write_text(text)
+        except OSError as error:
+            typer.echo(f"error: cannot write {output}: {error.strerror}; pass a file in an existing folder with -o",
+                       err=True)
+            raise typer.Exit(EXIT_USAGE) from None
     else:
         sys.stdout.write(text)
 
 
 @app.command()
 def history(
-    limit: Annotated[int, typer.Option("--limit", help="How many decisions to list.")] = 50,
-    verdict: Annotated[Optional[str], typer.Option("--verdict", help="Only accept, reject or none.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many decisions to list, at least 1.")] = 50,
+    verdict: Annotated[Optional[VerdictFilter], typer.Option(
+        "--verdict", case_sensitive=False,
+        help="Only decisions with this verdict. none means decided elsewhere: Gerra already showed the dataset "
+             "accepted or rejected by someone else, so the gate posted nothing.",
+    )] = None,
     data_type: Annotated[Optional[str], typer.Option("--data-type", help="Only this data type.")] = None,
-    since: Annotated[Optional[str], typer.Option("--since", help="Only decisions at or after this UTC time (ISO 8601).")] = None,
+    since: Annotated[Optional[datetime], typer.Option(
+        "--since", parser=parse_since, metavar="TIME",
+        help="Only decisions at or after this ISO 8601 time, e.g. 2026-12-05T00:30:00+02:00; UTC without an offset.",
+    )] = None,
     state_dir: StateOption = None,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
-    """List recent decisions, newest first."""
+    """List recent decisions, newest first.
+
+    Exit code: 0 listed (maybe none), 2 usage or configuration error, such as
+    a state folder without a state database.
+    """
     from worker.history import print_history
 
     settings = _settings(config, state_dir=state_dir)
-    print_history(settings, limit, verdict, data_type, since, as_json)
+    _require_state_db(settings)
+    print_history(settings, limit, verdict.value if verdict else None, data_type, since, as_json)
 
 
 @app.command()
@@ -202,12 +288,25 @@ def show(
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
-    """Print one dataset's decision, reason, attempts and report location."""
+    """Print one dataset's decision, reason, attempts and report location.
+
+    Exit code: 0 printed, 1 no record of the dataset (with --json, stdout gets
+    an object with "error" and "message"), 2 usage or configuration error.
+    """
     from worker.history import print_decision
 
     settings = _settings(config, state_dir=state_dir)
+    _require_state_db(settings)
     if not print_decision(settings, dataset_id, as_json):
         raise typer.Exit(1)
+
+
+def _require_state_db(settings: Settings) -> None:
+    """Exit 2 when the state database is missing, so a mistyped folder never gets an empty new one."""
+    if not settings.state_db.is_file():
+        typer.echo(f"error: no state database at {settings.state_db}; pass the --state-dir (or GERRA_STATE_DIR) "
+                   "that gerra-gate run uses", err=True)
+        raise typer.Exit(EXIT_USAGE)
 
 
 @app.command()

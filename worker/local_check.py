@@ -48,6 +48,9 @@ def run_local_check(
 ) -> int:
     """Gate `path`, print the outcome, and return the exit code for it."""
     info = DatasetInfo(id=str(path), name=name or path.name, data_type=data_type, metadata=metadata)
+    if not rule_set.select(info):
+        typer.echo(f"error: could not check {path}: {_no_suite_message(info, rule_set)}", err=True)
+        return EXIT_CODES[Verdict.HOLD]
     work_dir = Path(tempfile.mkdtemp(prefix="gerra-gate-check-", dir=_existing(settings.work_dir)))
     try:
         inspection = _inspect(path, info, rule_set, work_dir, settings)
@@ -60,7 +63,10 @@ def run_local_check(
 
     reason = build_reason(evaluation) if evaluation.verdict is Verdict.REJECT else None
     record = GateRecord(
-        dataset={"id": info.id, "name": info.name, "data_type": data_type, "metadata": metadata},
+        # The report folder is named after the id, so the id is the file name
+        # alone: a path such as ../data/x.zip would name it `.._data_x.zip`.
+        dataset={"id": path.resolve().name, "path": str(path), "name": info.name, "data_type": data_type,
+                 "metadata": metadata},
         evaluation=evaluation,
         reason=reason,
         rules_digest=rule_set.digest,
@@ -76,6 +82,17 @@ def run_local_check(
     else:
         _print_summary(path, evaluation, reason, report_path)
     return EXIT_CODES[evaluation.verdict]
+
+
+def _no_suite_message(info: DatasetInfo, rule_set: RuleSet) -> str:
+    """Explain why no suite applies: an unknown data type, or a name or metadata selector."""
+    covered = sorted({kind for suite in rule_set.suites.values() for kind in suite.applies_to.data_type or ()})
+    if info.data_type not in covered:
+        return (f"no rule suite applies to data type {info.data_type!r}; the rule set covers "
+                f"{', '.join(covered) or 'no data type by name'}, so pass one of them with --data-type "
+                "or add a suite for this one")
+    return (f"no rule suite applies to data type {info.data_type!r} with name {info.name!r} and this metadata; "
+            "compare --name and --metadata with the applies_to of the suites for that data type")
 
 
 def _existing(folder: Path) -> Path | None:

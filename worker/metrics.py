@@ -13,8 +13,11 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, write_to_textfile
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+log = structlog.get_logger(__name__)
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -51,6 +54,21 @@ def write_textfile(path: Path) -> None:
     """Write the metrics atomically for node_exporter's textfile collector."""
     path.parent.mkdir(parents=True, exist_ok=True)
     write_to_textfile(str(path), REGISTRY)
+
+
+def try_write_textfile(path: Path) -> bool:
+    """Write the textfile, or log a warning when it cannot be written; return whether it was written.
+
+    A run's decisions are recorded and posted before this, so a bad metrics
+    path must not fail the run.
+    """
+    try:
+        write_textfile(path)
+    except OSError as error:
+        log.warning("metrics_textfile_not_written", path=str(path), error=error.strerror or str(error),
+                    hint="set GERRA_METRICS_TEXTFILE to a file in a writable folder")
+        return False
+    return True
 
 
 class MetricsServer:

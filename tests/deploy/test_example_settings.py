@@ -10,8 +10,11 @@ import pytest
 
 from worker.settings import Settings, SettingsError, load_settings
 
+from .cli_check import gate_args_error, gate_command
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "gate.example.toml"
 COMMENTED_KEY = re.compile(r"^#\s*(?P<key>[a-z_]+)\s*=", re.M)
+QUOTED_COMMAND = re.compile(r"`(gerra-gate [^`]+)`")
 
 
 def test_loads_with_defaults() -> None:
@@ -43,3 +46,9 @@ def test_key_in_file_rejected(tmp_path: Path) -> None:
     copy.write_text(EXAMPLE.read_text().replace("[gate]\n", '[gate]\napi_key = "gerra_x"\n'))
     with pytest.raises(SettingsError, match="contains api_key"):
         load_settings(copy)
+
+
+def test_quoted_commands_parse() -> None:
+    commands = QUOTED_COMMAND.findall(EXAMPLE.read_text())
+    assert commands != []
+    assert {command: gate_args_error(gate_command(command)) for command in commands} == dict.fromkeys(commands)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -90,10 +91,77 @@ def test_history_json(state_dir: Path) -> None:
     assert rows[1]["dry_run"] is True
 
 
-def test_history_empty(tmp_path: Path) -> None:
-    result = _run("history", "--state-dir", str(tmp_path / "empty"))
+def _plain(output: str) -> str:
+    """Join the text of rich's error box into one line."""
+    return " ".join(output.replace("│", " ").split())
+
+
+def _listed(result) -> list[str]:  # type: ignore[no-untyped-def]
+    return [line.split()[1] for line in result.output.splitlines()[1:]]
+
+
+@pytest.mark.parametrize(("since", "expected"), [
+    ("2025-01-15 11:30", [REJECTED]),
+    ("2025-01-15T12:30:00+02:00", [REJECTED, DRY_RUN]),
+    ("2025-01-15T11:00:00.5Z", [REJECTED]),
+    ("2025-01-15T11:00:00Z", [REJECTED, DRY_RUN]),
+    ("2025-01-15", [REJECTED, DRY_RUN, ACCEPTED]),
+])
+def test_history_since_as_time(state_dir: Path, since: str, expected: list[str]) -> None:
+    result = _run("history", "--state-dir", str(state_dir), "--since", since)
+    assert result.exit_code == 0, result.output
+    assert _listed(result) == expected
+
+
+def test_history_since_unparseable(state_dir: Path) -> None:
+    result = _run("history", "--state-dir", str(state_dir), "--since", "yesterday")
+    assert result.exit_code == 2
+    assert "'yesterday' is not an ISO 8601 time; write e.g. 2026-12-05T00:30:00+02:00" in _plain(result.output)
+
+
+@pytest.mark.parametrize("verdict", ["hold", "rejected"])
+def test_history_unknown_verdict(state_dir: Path, verdict: str) -> None:
+    result = _run("history", "--state-dir", str(state_dir), "--verdict", verdict)
+    assert result.exit_code == 2
+    assert f"'{verdict}' is not one of 'accept', 'reject', 'none'" in _plain(result.output)
+
+
+def test_history_verdict_any_case(state_dir: Path) -> None:
+    result = _run("history", "--state-dir", str(state_dir), "--verdict", "Accept")
+    assert result.exit_code == 0, result.output
+    assert _listed(result) == [DRY_RUN, ACCEPTED]
+
+
+@pytest.mark.parametrize("limit", ["0", "-1"])
+def test_history_limit_below_one(state_dir: Path, limit: str) -> None:
+    result = _run("history", "--state-dir", str(state_dir), "--limit", limit)
+    assert result.exit_code == 2
+    assert "Invalid value for '--limit': Input should be greater than or equal to 1" in _plain(result.output)
+
+
+def test_history_no_match(state_dir: Path) -> None:
+    result = _run("history", "--state-dir", str(state_dir), "--verdict", "none")
     assert result.exit_code == 0
-    assert result.output == "no decisions recorded yet\n"
+    assert result.output == "no decisions match these filters\n"
+
+
+@pytest.mark.parametrize("command", [["history"], ["show", ACCEPTED]])
+def test_missing_state_database(tmp_path: Path, command: list[str]) -> None:
+    missing = tmp_path / "typo"
+    result = _run(*command, "--state-dir", str(missing))
+    assert result.exit_code == 2
+    assert result.output == (
+        f"error: no state database at {missing / 'gate.sqlite3'}; pass the --state-dir (or GERRA_STATE_DIR) "
+        "that gerra-gate run uses\n"
+    )
+    assert not missing.exists()
+
+
+def test_history_state_dir_under_file(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    result = _run("history", "--state-dir", str(tmp_path / "file" / "state"))
+    assert result.exit_code == 2
+    assert result.output.startswith("error: no state database at ")
 
 
 def test_show_reports(state_dir: Path) -> None:
@@ -138,6 +206,21 @@ def test_show_stuck_json(state_dir: Path) -> None:
     assert document["html_report"] is None
     assert document["hold"]["stuck"] is True
     assert [a["outcome"] for a in document["attempts"]] == ["held"] * 3
+
+
+def test_show_hold_time_iso(state_dir: Path) -> None:
+    stuck = json.loads(_run("show", STUCK, "--state-dir", str(state_dir), "--json").output)
+    accepted = json.loads(_run("show", ACCEPTED, "--state-dir", str(state_dir), "--json").output)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stuck["hold"]["next_attempt_at"])
+    assert accepted["hold"]["next_attempt_at"] is None
+
+
+def test_show_unknown_json(state_dir: Path) -> None:
+    result = _run("show", "nope", "--state-dir", str(state_dir), "--json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == {
+        "error": "not_found", "message": f"no record of dataset nope in {state_dir / 'gate.sqlite3'}",
+    }
 
 
 def test_show_unknown(state_dir: Path) -> None:

@@ -104,7 +104,8 @@ def post_decision(
     except _StillPending as still_pending:
         raise still_pending.cause from None
     log.info(
-        "decision_posted",
+        # Nothing was posted when another party decided first.
+        "decision_not_posted" if outcome.kind == "decided_elsewhere" else "decision_posted",
         dataset_id=dataset_id,
         decision=decision,
         outcome=outcome.kind,

@@ -114,6 +114,14 @@ class NotFoundError(GerraAPIError):
 
     hint = "Check the dataset ID and the configured base URL"
 
+    # Requests that name no dataset, where only the base URL can be wrong.
+    _WITHOUT_DATASET = frozenset({"GET /datasets", "GET /datasets/stats"})
+
+    def __init__(self, status_code: int, detail: str, *, operation: str = "request") -> None:
+        if operation in self._WITHOUT_DATASET:
+            self.hint = "Check the configured base URL (GERRA_API_URL or --api-url)"
+        super().__init__(status_code, detail, operation=operation)
+
 
 class NotPendingError(GerraAPIError):
     """422 from accept/reject: the dataset's status is no longer ``pending``."""
