@@ -14,14 +14,12 @@ from __future__ import annotations
 import errno
 import io
 import os
-import re
 import shutil
 import struct
 import tempfile
 import time
 import zipfile
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -29,6 +27,7 @@ import structlog
 
 from worker.archive.end_record import read_end_record
 from worker.archive.errors import ArchiveError, ErrorCode, WorkDirError, format_count
+from worker.archive.globs import match_glob
 from worker.archive.inventory import Inventory, Member, build_zip_inventory
 from worker.archive.limits import ArchiveLimits
 from worker.archive.reader import READ_CHUNK, MemberReader
@@ -46,35 +45,6 @@ class FileRegion:
     path: Path
     offset: int
     size: int
-
-
-@lru_cache(maxsize=256)
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    # `**` matches across folders, `*` and `?` stay within one path segment.
-    parts = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            parts.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            parts.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            parts.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            parts.append("[^/]")
-            i += 1
-        else:
-            parts.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(parts) + r"\Z")
-
-
-def match_glob(name: str, pattern: str) -> bool:
-    """Tell whether a member name matches a glob where `**` spans folders."""
-    return _glob_regex(pattern).match(name) is not None
 
 
 class DatasetSource:

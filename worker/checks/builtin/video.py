@@ -15,6 +15,7 @@ from typing import Any, Literal
 import structlog
 from pydantic import BaseModel, ConfigDict, Field
 
+from worker.archive.globs import MemberGlob
 from worker.checks.context import CheckContext
 from worker.checks.registry import register
 from worker.checks.results import CheckResult, Status
@@ -63,7 +64,7 @@ def _number(value: Any) -> str:
 
 
 class DecodesArgs(_Args):
-    members: str = Field(DEFAULT_VIDEO_GLOB, description="Glob of the video members to decode.")
+    members: MemberGlob = Field(DEFAULT_VIDEO_GLOB, description="Glob of the video members to decode.")
     mode: Literal["full", "keyframes"] = Field(
         "full", description="Decode every frame, or only keyframes (faster, misses damage between keyframes)."
     )
@@ -161,7 +162,7 @@ def _coverage_text(coverage: dict[str, int], budget_s: float) -> str:
 
 
 class PropertiesArgs(_Args):
-    members: str | None = Field(
+    members: MemberGlob | None = Field(
         None,
         description="Glob of the videos to check. Default: the videos a LeRobot meta/info.json declares, "
         f"or {DEFAULT_VIDEO_GLOB} when the dataset has no LeRobot layout.",
@@ -384,7 +385,7 @@ def _span_length(video: Any, times: list[float], length: int, fps: float, tolera
 
 
 class DurationArgs(_Args):
-    members: str = Field(DEFAULT_VIDEO_GLOB, description="Glob of the videos whose duration is compared.")
+    members: MemberGlob = Field(DEFAULT_VIDEO_GLOB, description="Glob of the videos whose duration is compared.")
     metadata_key: str = Field("duration_seconds", description="Key of the Gerra metadata that states the duration in seconds.")
     tolerance_s: float = Field(0.5, ge=0, description="Allowed difference in seconds.")
     tolerance_pct: float | None = Field(
@@ -472,7 +473,7 @@ def _durations(ctx: CheckContext, members: list[str]) -> tuple[dict[str, float],
 
 
 class _SampleArgs(_Args):
-    members: str = Field(DEFAULT_VIDEO_GLOB, description="Glob of the videos to sample.")
+    members: MemberGlob = Field(DEFAULT_VIDEO_GLOB, description="Glob of the videos to sample.")
     max_frames: int = Field(300, ge=2, description="Frames decoded per video at most; shorter videos are decoded whole.")
     windows: int = Field(3, ge=1, description="Runs of consecutive frames, spread over the video, that share max_frames.")
     width: int = Field(64, ge=8, description="Width in pixels that frames are scaled to before measuring.")
