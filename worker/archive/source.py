@@ -27,6 +27,7 @@ import structlog
 
 from worker.archive.end_record import read_end_record
 from worker.archive.errors import ArchiveError, ErrorCode, WorkDirError, format_count
+from worker.archive.folder import list_folder
 from worker.archive.globs import match_glob
 from worker.archive.inventory import Inventory, Member, build_zip_inventory
 from worker.archive.limits import ArchiveLimits
@@ -218,16 +219,11 @@ class ZipSource(DatasetSource):
 
 
 class DirectorySource(DatasetSource):
-    """Members of a local folder; symbolic links are left out."""
+    """Members of a local folder, symbolic links to files included (see `folder.py`)."""
 
     def __init__(self, path: Path, work_dir: Path) -> None:
         self._root = path
-        members = []
-        for file in sorted(path.rglob("*")):
-            if file.is_file() and not file.is_symlink():
-                size = file.stat().st_size
-                members.append(Member(file.relative_to(path).as_posix(), size, size))
-        super().__init__(path.name, members, work_dir)
+        super().__init__(path.name, list_folder(path), work_dir)
 
     def open(self, name: str) -> BinaryIO:
         self._require(name)
@@ -245,8 +241,10 @@ class DirectorySource(DatasetSource):
 def open_source(path: Path, work_dir: Path, limits: ArchiveLimits | None = None) -> DatasetSource:
     """Open a ZIP archive or a folder as a dataset source.
 
-    Raise ArchiveError when the archive is unsafe or malformed. An archive
-    that cannot be read from disk raises the original OSError.
+    Raise ArchiveError when the archive is unsafe or malformed, or when the
+    folder has an entry that is not a readable file, such as a dangling
+    link. An archive or folder that cannot be read from disk raises the
+    original OSError.
     """
     if path.is_dir():
         return DirectorySource(path, work_dir)
