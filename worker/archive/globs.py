@@ -3,9 +3,10 @@
 Within one folder name, a glob matches as `fnmatch.fnmatchcase` and
 `pathlib.PurePath.match` do: ``*`` matches any run of characters, ``?`` one
 character, and ``[abc]``, ``[a-z]`` and ``[!abc]`` one character of a class.
-None of them matches ``/``. ``**`` matches across folders, and ``**/`` matches zero or
-more whole folders. Matching is case-sensitive. There is no escape
-character: ``[*]``, ``[?]`` and ``[[]`` match those characters literally.
+None of them matches ``/``. ``**`` matches across folders, and ``**/``
+matches zero or more whole folders. Matching is case-sensitive. There is no
+escape character: ``[*]``, ``[?]`` and ``[[]`` match those characters
+literally.
 
 Unlike `fnmatch`, an unclosed ``[`` is an error instead of a literal, so a
 typo in a rule is reported by the linter instead of matching nothing.
