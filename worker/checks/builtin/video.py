@@ -52,8 +52,16 @@ def _no_members(check: str, pattern: str) -> list[CheckResult]:
     return _skipped(check, f"no member matches {pattern}, so there is no video to check")
 
 
-def _unreadable(member: str, error: Exception, episode: int | None = None) -> Finding:
-    return Finding(member, f"is not a readable video ({error})", episode=episode, column="file", value=str(error))
+def _unreadable(member: str, error: Exception, episode: int | None = None, *, cannot_check: bool = True) -> Finding:
+    """Build the finding for a video that cannot be opened; only `video.decodes` counts it as its own fault."""
+    return Finding(
+        member,
+        f"is not a readable video ({error})",
+        episode=episode,
+        column="file",
+        value=str(error),
+        cannot_check=cannot_check,
+    )
 
 
 def _number(value: Any) -> str:
@@ -121,7 +129,7 @@ def _decode_one(ctx: CheckContext, member: str, mode: DecodeMode, budget_s: floa
         with local_video(ctx, member) as path:
             report = decode_video(path, mode=mode, time_budget_s=budget_s if mode != "packets" else None)
     except (VideoOpenError, MemberUnreadable) as error:
-        return _unreadable(member, error), {"error": str(error)}
+        return _unreadable(member, error, cannot_check=False), {"error": str(error)}
     record = {
         "mode": report.mode,
         "frames_decoded": report.frames,
@@ -463,7 +471,7 @@ def _durations(ctx: CheckContext, members: list[str]) -> tuple[dict[str, float],
             findings.append(_unreadable(member, error))
             continue
         if probe.duration_s is None:
-            findings.append(Finding(member, "states no duration in its container", column="duration_s"))
+            findings.append(Finding(member, "states no duration in its container", column="duration_s", cannot_check=True))
             continue
         durations[member] = probe.duration_s
     return durations, findings
@@ -552,7 +560,8 @@ def _sampled_check(ctx, check, args, plan_for, judge, *, fault: str, ok_text: st
             findings.append(_unreadable(member, error))
             continue
         if sample.error is not None:
-            findings.append(Finding(member, f"fails to decode after {sample.frames} sampled frames ({sample.error})"))
+            text = f"fails to decode after {sample.frames} sampled frames ({sample.error})"
+            findings.append(Finding(member, text, cannot_check=True))
             continue
         sampled[member] = {"frames": sample.frames, "windows": sample.windows, "complete": sample.complete}
         finding = judge(member, sample)
