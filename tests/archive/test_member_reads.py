@@ -167,10 +167,12 @@ def test_directory_source_members(tmp_path: Path) -> None:
     root = tmp_path / "dataset"
     (root / "data").mkdir(parents=True)
     (root / "data" / "a.csv").write_bytes(CSV)
-    os.symlink("/etc/hostname", root / "data" / "link.csv")
+    (tmp_path / "outside.csv").write_bytes(b"t,x\n0,0\n")
+    os.symlink(tmp_path / "outside.csv", root / "data" / "link.csv")
     source = DirectorySource(root, tmp_path / "work")
 
-    assert source.names() == ["data/a.csv"]
+    assert source.names() == ["data/a.csv", "data/link.csv"]
+    assert source.read_bytes("data/link.csv") == b"t,x\n0,0\n"
     assert source.read_bytes("data/a.csv", 3) == b"t,x"
     assert source.local_path("data/a.csv") == root / "data" / "a.csv"
     assert source.file_region("data/a.csv") == FileRegion(root / "data" / "a.csv", 0, len(CSV))

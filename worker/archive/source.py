@@ -14,14 +14,12 @@ from __future__ import annotations
 import errno
 import io
 import os
-import re
 import shutil
 import struct
 import tempfile
 import time
 import zipfile
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -29,6 +27,8 @@ import structlog
 
 from worker.archive.end_record import read_end_record
 from worker.archive.errors import ArchiveError, ErrorCode, WorkDirError, format_count
+from worker.archive.folder import list_folder
+from worker.archive.globs import match_glob
 from worker.archive.inventory import Inventory, Member, build_zip_inventory
 from worker.archive.limits import ArchiveLimits
 from worker.archive.reader import READ_CHUNK, MemberReader
@@ -46,35 +46,6 @@ class FileRegion:
     path: Path
     offset: int
     size: int
-
-
-@lru_cache(maxsize=256)
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    # `**` matches across folders, `*` and `?` stay within one path segment.
-    parts = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            parts.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            parts.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            parts.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            parts.append("[^/]")
-            i += 1
-        else:
-            parts.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(parts) + r"\Z")
-
-
-def match_glob(name: str, pattern: str) -> bool:
-    """Tell whether a member name matches a glob where `**` spans folders."""
-    return _glob_regex(pattern).match(name) is not None
 
 
 class DatasetSource:
@@ -248,16 +219,11 @@ class ZipSource(DatasetSource):
 
 
 class DirectorySource(DatasetSource):
-    """Members of a local folder; symbolic links are left out."""
+    """Members of a local folder, symbolic links to files included (see `folder.py`)."""
 
     def __init__(self, path: Path, work_dir: Path) -> None:
         self._root = path
-        members = []
-        for file in sorted(path.rglob("*")):
-            if file.is_file() and not file.is_symlink():
-                size = file.stat().st_size
-                members.append(Member(file.relative_to(path).as_posix(), size, size))
-        super().__init__(path.name, members, work_dir)
+        super().__init__(path.name, list_folder(path), work_dir)
 
     def open(self, name: str) -> BinaryIO:
         self._require(name)
@@ -275,8 +241,10 @@ class DirectorySource(DatasetSource):
 def open_source(path: Path, work_dir: Path, limits: ArchiveLimits | None = None) -> DatasetSource:
     """Open a ZIP archive or a folder as a dataset source.
 
-    Raise ArchiveError when the archive is unsafe or malformed. An archive
-    that cannot be read from disk raises the original OSError.
+    Raise ArchiveError when the archive is unsafe or malformed, or when the
+    folder has an entry that is not a readable file, such as a dangling
+    link. An archive or folder that cannot be read from disk raises the
+    original OSError.
     """
     if path.is_dir():
         return DirectorySource(path, work_dir)

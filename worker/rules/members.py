@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
+from worker.archive.globs import GlobError, check_glob
 from worker.archive.tables import FORMATS
 from worker.rules.errors import Issue
 
@@ -28,12 +29,16 @@ def _glob_problem(members: str) -> str | None:
         return f"members {members!r} contains a backslash; separate folders with /"
     if ".." in PurePosixPath(members).parts:
         return f"members {members!r} contains '..'; member names never leave the dataset's root folder"
+    try:
+        check_glob(members)
+    except GlobError as error:
+        return str(error)
     return None
 
 
 def _table_problem(members: str) -> str | None:
     suffix = PurePosixPath(members).suffix.lower()
-    if not suffix or "*" in suffix or "?" in suffix or suffix in FORMATS:
+    if not suffix or any(wildcard in suffix for wildcard in "*?[") or suffix in FORMATS:
         return None
     formats = ", ".join(sorted(FORMATS))
     return f"expectations read tables ({formats}), and members {members!r} matches only {suffix} files"

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from worker.archive.errors import UnreadableTable
+from worker.archive.globs import MemberGlob
 from worker.archive.lfs import LfsPointer, find_lfs_pointers
 from worker.archive.source import ArchiveError, Member, match_glob
 from worker.archive.tables import iter_batches, read_schema
@@ -41,7 +42,7 @@ def _listed(names: list[str], limit: int = MAX_LISTED) -> str:
 
 
 class PatternsArgs(_Args):
-    patterns: list[str] = Field(min_length=1, description="Globs on member paths; `**` spans folders.")
+    patterns: list[MemberGlob] = Field(min_length=1, description="Globs on member paths; `**` spans folders.")
 
 
 @register("archive.required_members", args=PatternsArgs)
@@ -86,7 +87,7 @@ def check_any_member(ctx: Any, args: PatternsArgs) -> list[CheckResult]:
 
 
 class ForbiddenArgs(_Args):
-    patterns: list[str] = Field(
+    patterns: list[MemberGlob] = Field(
         default_factory=lambda: list(DEFAULT_FORBIDDEN),
         min_length=1,
         description="Globs no member may match; default operating-system and version-control leftovers.",
@@ -115,7 +116,7 @@ def check_forbidden_members(ctx: Any, args: ForbiddenArgs) -> list[CheckResult]:
 
 class ExtensionsArgs(_Args):
     extensions: list[str] = Field(min_length=1, description="Allowed extensions such as .parquet or json; case-insensitive.")
-    ignore: list[str] = Field(default_factory=list, description="Globs of members exempt from the check, such as README.md.")
+    ignore: list[MemberGlob] = Field(default_factory=list, description="Globs of members exempt from the check, such as README.md.")
 
 
 def _extension(name: str) -> str:
@@ -150,7 +151,7 @@ def check_allowed_extensions(ctx: Any, args: ExtensionsArgs) -> list[CheckResult
 
 
 class SizeLimit(_Args):
-    pattern: str = Field(default="**", description="Glob of the members this limit applies to.")
+    pattern: MemberGlob = Field(default="**", description="Glob of the members this limit applies to.")
     min_bytes: int | None = Field(default=None, ge=0, description="Smallest allowed size in bytes.")
     max_bytes: int | None = Field(default=None, ge=0, description="Largest allowed size in bytes.")
 
@@ -202,8 +203,8 @@ def check_member_size(ctx: Any, args: MemberSizeArgs) -> list[CheckResult]:
 
 
 class EmptyFilesArgs(_Args):
-    patterns: list[str] = Field(default_factory=lambda: ["**"], description="Globs of members that must not be empty.")
-    ignore: list[str] = Field(default_factory=list, description="Globs of members allowed to be empty, such as **/.gitkeep.")
+    patterns: list[MemberGlob] = Field(default_factory=lambda: ["**"], description="Globs of members that must not be empty.")
+    ignore: list[MemberGlob] = Field(default_factory=list, description="Globs of members allowed to be empty, such as **/.gitkeep.")
 
 
 @register("archive.empty_files", args=EmptyFilesArgs)
@@ -226,7 +227,7 @@ def check_empty_files(ctx: Any, args: EmptyFilesArgs) -> list[CheckResult]:
 
 
 class LfsArgs(_Args):
-    patterns: list[str] = Field(default_factory=lambda: ["**"], description="Globs of members to inspect.")
+    patterns: list[MemberGlob] = Field(default_factory=lambda: ["**"], description="Globs of members to inspect.")
 
 
 def _example_first(pointer: LfsPointer) -> tuple[int, str]:
@@ -292,7 +293,7 @@ def check_duplicate_names(ctx: Any, args: _Args) -> list[CheckResult]:
 
 
 class TablesArgs(_Args):
-    patterns: list[str] = Field(
+    patterns: list[MemberGlob] = Field(
         default_factory=lambda: list(TABLE_PATTERNS),
         description="Globs of table members to open; default every Parquet, CSV and JSON Lines file.",
     )

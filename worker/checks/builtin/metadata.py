@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from worker.archive.globs import MemberGlob
 from worker.checks.context import CheckContext
 from worker.checks.registry import register
 from worker.checks.results import CheckResult, Example, Status, failed, passed
@@ -69,7 +70,7 @@ class ConsistencyArgs(BaseModel):
         None, ge=0, description="Allowed duration difference in percent of the stated duration; the larger allowance wins."
     )
     fps_tolerance: float = Field(0.01, ge=0, description="Allowed frame rate difference in frames per second.")
-    video_members: str = Field("**/*.mp4", description="Glob of the videos whose duration and frame rate count as content.")
+    video_members: MemberGlob = Field("**/*.mp4", description="Glob of the videos whose duration and frame rate count as content.")
 
 
 @register("metadata.consistency", args=ConsistencyArgs)

@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from worker.archive.errors import ArchiveError
+from worker.archive.globs import MemberGlob
 from worker.archive.tables import read_table
 from worker.checks.context import CheckContext
 from worker.checks.registry import register
@@ -40,7 +41,7 @@ MAX_LISTED = 3
 class _TableArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    members: list[str] = Field(
+    members: list[MemberGlob] = Field(
         default_factory=lambda: list(DEFAULT_TABLE_GLOBS), description="Globs of the table members to read."
     )
     time_column: str = Field("timestamp", description="Column holding each row's time.")
@@ -492,7 +493,7 @@ class ValueRange(BaseModel):
 class ValueRangesArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    members: list[str] = Field(default_factory=lambda: list(DEFAULT_TABLE_GLOBS), description="Globs of the table members to read.")
+    members: list[MemberGlob] = Field(default_factory=lambda: list(DEFAULT_TABLE_GLOBS), description="Globs of the table members to read.")
     ranges: dict[str, ValueRange] = Field(
         description="Physical range per column, e.g. {joint_temp_c: {min: -20, max: 90}}. A list column "
         "(such as observation.state) is checked element by element; name one element as column[3].",

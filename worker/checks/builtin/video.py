@@ -15,6 +15,7 @@ from typing import Any, Literal
 import structlog
 from pydantic import BaseModel, ConfigDict, Field
 
+from worker.archive.globs import MemberGlob
 from worker.checks.context import CheckContext
 from worker.checks.registry import register
 from worker.checks.results import CheckResult, Status
@@ -51,8 +52,16 @@ def _no_members(check: str, pattern: str) -> list[CheckResult]:
     return _skipped(check, f"no member matches {pattern}, so there is no video to check")
 
 
-def _unreadable(member: str, error: Exception, episode: int | None = None) -> Finding:
-    return Finding(member, f"is not a readable video ({error})", episode=episode, column="file", value=str(error))
+def _unreadable(member: str, error: Exception, episode: int | None = None, *, cannot_check: bool = True) -> Finding:
+    """Build the finding for a video that cannot be opened; only `video.decodes` counts it as its own fault."""
+    return Finding(
+        member,
+        f"is not a readable video ({error})",
+        episode=episode,
+        column="file",
+        value=str(error),
+        cannot_check=cannot_check,
+    )
 
 
 def _number(value: Any) -> str:
@@ -63,7 +72,7 @@ def _number(value: Any) -> str:
 
 
 class DecodesArgs(_Args):
-    members: str = Field(DEFAULT_VIDEO_GLOB, description="Glob of the video members to decode.")
+    members: MemberGlob = Field(DEFAULT_VIDEO_GLOB, description="Glob of the video members to decode.")
     mode: Literal["full", "keyframes"] = Field(
         "full", description="Decode every frame, or only keyframes (faster, misses damage between keyframes)."
     )
@@ -120,7 +129,7 @@ def _decode_one(ctx: CheckContext, member: str, mode: DecodeMode, budget_s: floa
         with local_video(ctx, member) as path:
             report = decode_video(path, mode=mode, time_budget_s=budget_s if mode != "packets" else None)
     except (VideoOpenError, MemberUnreadable) as error:
-        return _unreadable(member, error), {"error": str(error)}
+        return _unreadable(member, error, cannot_check=False), {"error": str(error)}
     record = {
         "mode": report.mode,
         "frames_decoded": report.frames,
@@ -161,7 +170,7 @@ def _coverage_text(coverage: dict[str, int], budget_s: float) -> str:
 
 
 class PropertiesArgs(_Args):
-    members: str | None = Field(
+    members: MemberGlob | None = Field(
         None,
         description="Glob of the videos to check. Default: the videos a LeRobot meta/info.json declares, "
         f"or {DEFAULT_VIDEO_GLOB} when the dataset has no LeRobot layout.",
@@ -384,7 +393,7 @@ def _span_length(video: Any, times: list[float], length: int, fps: float, tolera
 
 
 class DurationArgs(_Args):
-    members: str = Field(DEFAULT_VIDEO_GLOB, description="Glob of the videos whose duration is compared.")
+    members: MemberGlob = Field(DEFAULT_VIDEO_GLOB, description="Glob of the videos whose duration is compared.")
     metadata_key: str = Field("duration_seconds", description="Key of the Gerra metadata that states the duration in seconds.")
     tolerance_s: float = Field(0.5, ge=0, description="Allowed difference in seconds.")
     tolerance_pct: float | None = Field(
@@ -462,7 +471,7 @@ def _durations(ctx: CheckContext, members: list[str]) -> tuple[dict[str, float],
             findings.append(_unreadable(member, error))
             continue
         if probe.duration_s is None:
-            findings.append(Finding(member, "states no duration in its container", column="duration_s"))
+            findings.append(Finding(member, "states no duration in its container", column="duration_s", cannot_check=True))
             continue
         durations[member] = probe.duration_s
     return durations, findings
@@ -472,7 +481,7 @@ def _durations(ctx: CheckContext, members: list[str]) -> tuple[dict[str, float],
 
 
 class _SampleArgs(_Args):
-    members: str = Field(DEFAULT_VIDEO_GLOB, description="Glob of the videos to sample.")
+    members: MemberGlob = Field(DEFAULT_VIDEO_GLOB, description="Glob of the videos to sample.")
     max_frames: int = Field(300, ge=2, description="Frames decoded per video at most; shorter videos are decoded whole.")
     windows: int = Field(3, ge=1, description="Runs of consecutive frames, spread over the video, that share max_frames.")
     width: int = Field(64, ge=8, description="Width in pixels that frames are scaled to before measuring.")
@@ -551,7 +560,8 @@ def _sampled_check(ctx, check, args, plan_for, judge, *, fault: str, ok_text: st
             findings.append(_unreadable(member, error))
             continue
         if sample.error is not None:
-            findings.append(Finding(member, f"fails to decode after {sample.frames} sampled frames ({sample.error})"))
+            text = f"fails to decode after {sample.frames} sampled frames ({sample.error})"
+            findings.append(Finding(member, text, cannot_check=True))
             continue
         sampled[member] = {"frames": sample.frames, "windows": sample.windows, "complete": sample.complete}
         finding = judge(member, sample)
