@@ -178,7 +178,7 @@ def test_result_after_deadline(make_context):
     ctx = make_context({member_name(0): episode_table(0, 3)}, deadline=time.monotonic() + 0.2)
     [result] = run_suites([suite({"check": "engine_test.slow"})], ctx)
     assert result.status is Status.ERROR
-    assert result.message == "timed out: engine_test.slow finished after the check deadline"
+    assert result.message == "timed out: engine_test.slow finished after the check deadline (check_timeout_s)"
 
 
 def test_logs_rules_and_suite(make_context):

@@ -79,11 +79,11 @@ def run_suite(suite: Any, ctx: CheckContext, options: RunnerOptions | None = Non
 def _run_builtin(rule: Any, ctx: CheckContext) -> list[CheckResult]:
     started = time.monotonic()
     if _past_deadline(ctx):
-        results = [_error(rule.check, f"{TIMED_OUT}: the check deadline passed before {rule.check} started")]
+        results = [_error(rule.check, f"{TIMED_OUT}: the check deadline (check_timeout_s) passed before {rule.check} started")]
     else:
         results = _call_builtin(rule, ctx)
         if _past_deadline(ctx):
-            results = [_error(rule.check, f"{TIMED_OUT}: {rule.check} finished after the check deadline")]
+            results = [_error(rule.check, f"{TIMED_OUT}: {rule.check} finished after the check deadline (check_timeout_s)")]
     log.debug("rule_evaluated", dataset_id=ctx.dataset.id, rule=rule.name, check=rule.check, elapsed_s=_since(started))
     return results
 
@@ -110,7 +110,7 @@ def _run_expectation_group(
 ) -> dict[int, list[CheckResult]]:
     started = time.monotonic()
     if _past_deadline(ctx):
-        outcome = _same_for_all(group, TIMED_OUT + f": the check deadline passed before rules on {pattern!r} started")
+        outcome = _same_for_all(group, TIMED_OUT + f": the check deadline (check_timeout_s) passed before rules on {pattern!r} started")
     else:
         try:
             outcome = run_group(pattern, group, ctx, options)
@@ -122,7 +122,7 @@ def _run_expectation_group(
             log.exception("expectation_runner_crashed", dataset_id=ctx.dataset.id, members=pattern)
             outcome = _same_for_all(group, f"{type(error).__name__}: {error}")
         if _past_deadline(ctx):
-            outcome = _same_for_all(group, f"{TIMED_OUT}: rules on {pattern!r} finished after the check deadline")
+            outcome = _same_for_all(group, f"{TIMED_OUT}: rules on {pattern!r} finished after the check deadline (check_timeout_s)")
     elapsed = _since(started)
     for _, rule in group:
         log.debug(
