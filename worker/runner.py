@@ -23,6 +23,9 @@ from worker.webhook import wait_for_notices
 
 log = structlog.get_logger(__name__)
 
+# Long enough to delete one dataset's work folder.
+CLEAN_LEASE_S = 600.0
+
 
 @dataclass
 class RunSummary:
@@ -96,15 +99,19 @@ def _clean_work_dir(settings: Settings, store: StateStore) -> None:
     """Remove work files left by a killed process; never trust a partial download."""
     if not settings.work_dir.is_dir():
         return
-    busy = store.leased_by_others()
     for entry in settings.work_dir.iterdir():
-        if entry.name in busy:
+        # A process creates a dataset's folder only under the dataset's lease, so
+        # holding that lease while deleting keeps every live process's folder safe.
+        if not store.acquire_lease(entry.name, CLEAN_LEASE_S):
             continue
-        log.info("stale_work_removed", path=str(entry))
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry, ignore_errors=True)
-        else:
-            entry.unlink(missing_ok=True)
+        try:
+            log.info("stale_work_removed", path=str(entry))
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+        finally:
+            store.release_lease(entry.name)
 
 
 def _finish_in_flight(gate: Gate, store: StateStore, settings: Settings) -> list[GateOutcome]:

@@ -314,15 +314,6 @@ class StateStore:
             )
         return True
 
-    def leased_by_others(self) -> set[str]:
-        """Return the datasets that another live process holds a lease on."""
-        now = time.time()
-        rows = self._query("SELECT dataset_id, owner, expires_at FROM leases")
-        return {
-            row["dataset_id"] for row in rows
-            if row["owner"] != self.owner and row["expires_at"] > now and _owner_alive(row["owner"])
-        }
-
     def release_lease(self, dataset_id: str) -> None:
         with self._transaction() as db:
             db.execute("DELETE FROM leases WHERE dataset_id=? AND owner=?", (dataset_id, self.owner))
