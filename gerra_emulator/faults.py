@@ -179,7 +179,7 @@ class FaultOptions(BaseModel):
         0.0, description="Fraction (0-1) of requests whose connection is closed without any response."
     )
     gateway_refusal_rate: Rate = Field(
-        0.0, description="Fraction (0-1) of requests that a proxy in front of the API refuses with an HTML "
+        0.0, description="Fraction (0-1) of requests that a proxy in front of the API rejects with an HTML "
         "--gateway-refusal-status page; the request never reaches the API."
     )
     gateway_refusal_status: Literal[403, 404] = Field(403, description="Status of a gateway refusal: 403 or 404.")

@@ -257,8 +257,8 @@ def history(
     limit: Annotated[int, typer.Option("--limit", min=1, help="How many decisions to list, at least 1.")] = 50,
     verdict: Annotated[Optional[VerdictFilter], typer.Option(
         "--verdict", case_sensitive=False,
-        help="Only decisions with this verdict. none means decided elsewhere: Gerra already showed the dataset "
-             "accepted or rejected by someone else, so the gate posted nothing.",
+        help="Only decisions with this verdict. none means decided elsewhere: someone else accepted or rejected "
+             "the dataset, or Gerra superseded, discarded or removed it, so the gate posted nothing.",
     )] = None,
     data_type: Annotated[Optional[str], typer.Option("--data-type", help="Only this data type.")] = None,
     since: Annotated[Optional[datetime], typer.Option(

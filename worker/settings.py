@@ -252,9 +252,9 @@ def load_settings(config_file: Path | None = None, *, flag_names: Mapping[str, s
 
 def _env_variable(key: str) -> str | None:
     """Return the name of the environment variable that sets `key`, if one is set."""
-    wanted = f"GERRA_{key}".upper()
+    variable = f"GERRA_{key}".upper()
     # pydantic-settings matches variable names case-insensitively by default.
-    return next((name for name in os.environ if name.upper() == wanted), None)
+    return next((name for name in os.environ if name.upper() == variable), None)
 
 
 def _format_validation_error(error: ValidationError, source_of: Any) -> str:

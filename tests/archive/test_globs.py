@@ -36,7 +36,8 @@ def test_path_matches_like_pathlib(pattern: str) -> None:
     # PurePosixPath.match anchors at the right only, so equal depth makes it a full match.
     for name in PATH_NAMES:
         same_depth = name.count("/") == pattern.count("/")
-        assert match_glob(name, pattern) == (same_depth and PurePosixPath(name).match(pattern)), name
+        expected = same_depth and PurePosixPath(name).match(pattern)
+        assert match_glob(name, pattern) == expected, name
 
 
 @pytest.mark.parametrize(

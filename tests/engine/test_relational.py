@@ -83,3 +83,13 @@ def test_unique_all_scope_split_errors(make_context):
     [result] = run_suites([rules], ctx, RunnerOptions(memory_budget_bytes=1))
     assert result.status is Status.ERROR
     assert "ran on 3 batches" in result.message
+
+
+def test_unit_condition_error_holds(make_context):
+    """A per-episode unique rule whose row_condition names a missing column errors instead of passing."""
+    ctx = make_context(_episodes())
+    rules = suite(rule("expect_column_values_to_be_unique", scope="episode", column="frame_index",
+                       row_condition="nosuchcol == 3", condition_parser="pandas"))
+    [result] = run_suites([rules], ctx)
+    assert result.status is Status.ERROR
+    assert "nosuchcol" in result.message

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+from structlog.testing import capture_logs
 
 from worker.lease import LeaseKeeper
 from worker.state import Decision, LeaseLostError, StateStore, utc_now
@@ -71,3 +72,16 @@ def test_restarted_process_lease_taken(tmp_path: Path) -> None:
     assert first.acquire_lease("d1", 3600)
     second = StateStore(tmp_path / "s.db")
     assert second.acquire_lease("d1", 3600)
+
+
+def test_keeper_survives_store_error(tmp_path: Path) -> None:
+    """A failed renewal (here: the store's connection is closed) is logged and retried, not fatal."""
+    store = StateStore(tmp_path / "s.db")
+    assert store.acquire_lease("d1", LEASE_S)
+    store.close()
+    with capture_logs() as events, LeaseKeeper(store, "d1", LEASE_S) as keeper:
+        time.sleep(LEASE_S)
+    assert not keeper.lost.is_set()
+    failures = [event for event in events if event["event"] == "lease_renewal_failed"]
+    assert failures
+    assert failures[0]["dataset_id"] == "d1"

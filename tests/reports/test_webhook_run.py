@@ -108,7 +108,7 @@ def test_later_run_notifies_rejection(
 
 
 def test_one_shot_waits_for_notices(emulator, catalog: Path, tmp_path: Path) -> None:
-    """`run --once` exits only after its notices are answered, even when the receiver is slow."""
+    """`run --once` exits only after each notice gets its response, even from a slow receiver."""
     server = emulator(catalog)
     with Receiver(delay_s=1.0) as receiver:
         env = {

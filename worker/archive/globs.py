@@ -10,6 +10,10 @@ literally.
 
 Unlike `fnmatch`, an unclosed ``[`` is an error instead of a literal, so a
 typo in a rule is reported by the linter instead of matching nothing.
+
+The translation to a regular expression is written here because
+`fnmatch.translate` lets ``*`` match ``/``, and `glob.translate`, which
+does not, first appeared in Python 3.13.
 """
 
 from __future__ import annotations

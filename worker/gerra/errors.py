@@ -130,7 +130,7 @@ class NotPendingError(GerraAPIError):
 
 
 class DecisionNotApplied(GerraError):
-    """accept or reject returned 403 or 404, yet the dataset is still ours and pending.
+    """A 403 or 404 from accept or reject while the dataset is still ours and pending.
 
     A proxy or gateway in front of Gerra can send that response, so the decision
     stays recorded and is posted again on a later run.
